@@ -1,0 +1,1 @@
+"""Flask blueprints of the admin API (``/_admin``)."""

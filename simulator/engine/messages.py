@@ -1,0 +1,151 @@
+"""What the engine receives and what it answers: plain data, no XML.
+
+The soap layer decodes a SOAP request into an :class:`InsiRequest` and encodes
+the :data:`Answer` the engine returns. The engine never sees XML, the soap
+layer never decides (architecture.md, "the way a request travels").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Operation(StrEnum):
+    TRAITS = "rechercherInsAvecTraitsIdentite"
+    VITALE = "rechercherInsAvecCarteVitale"
+
+
+# -- request -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraitsQuery:
+    """``RECSANSVITALE`` as sent (not normalized: conformance needs the raw form)."""
+
+    nom_naissance: str | None = None
+    prenoms: tuple[str, ...] = ()
+    sexe: str | None = None
+    date_naissance: str | None = None
+    lieu_naissance: str | None = None
+
+
+@dataclass(frozen=True)
+class MatriculeSent:
+    num_identifiant: str | None = None
+    cle: str | None = None
+    type_matricule: str | None = None
+
+
+@dataclass(frozen=True)
+class VitaleQuery:
+    """``RECVITALE``: the beneficiary as read on the Vitale card."""
+
+    matricule_individu: MatriculeSent | None = None
+    matricule_od: MatriculeSent | None = None
+    nom_naissance: str | None = None
+    date_naissance: str | None = None
+    rang_naissance: str | None = None
+
+
+@dataclass(frozen=True)
+class Headers:
+    """The four header parts of the WSDL, decoded (``None`` = absent)."""
+
+    contexte_lps_present: bool = False
+    idam: str | None = None
+    idam_r: str | None = None
+    lps_nom: str | None = None
+    lps_version: str | None = None
+    lps_instance: str | None = None
+    contexte_bam_present: bool = False
+    message_id: str | None = None
+    action: str | None = None
+    security_present: bool = False
+    assertion_count: int = 0
+
+
+@dataclass(frozen=True)
+class InsiRequest:
+    operation: Operation
+    headers: Headers
+    traits: TraitsQuery | None = None
+    vitale: VitaleQuery | None = None
+
+
+# -- answer ------------------------------------------------------------------
+
+CR_LIBELLES = {
+    "00": "OK",
+    "01": "Aucune identite trouvee",
+    "02": "Plusieurs identites trouvees",
+}
+
+
+@dataclass(frozen=True)
+class Ins:
+    """``INSACTIF`` or one ``INSHISTO``."""
+
+    num_identifiant: str
+    cle: str | None
+    oid: str
+    date_deb: str | None = None
+    date_fin: str | None = None
+    type_matricule: str | None = None
+
+
+@dataclass(frozen=True)
+class Tiq:
+    nom_naissance: str | None = None
+    prenom: str | None = None
+    liste_prenom: str | None = None
+    sexe: str | None = None
+    date_naissance: str | None = None
+    lieu_naissance: str | None = None
+
+
+@dataclass(frozen=True)
+class Individu:
+    ins_actif: Ins
+    tiq: Tiq
+    ins_histo: tuple[Ins, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resultat:
+    code_cr: str
+    libelle_cr: str
+    individu: Individu | None = None
+
+    @classmethod
+    def of(cls, code_cr: str, individu: Individu | None = None) -> Resultat:
+        return cls(code_cr, CR_LIBELLES[code_cr], individu)
+
+
+@dataclass(frozen=True)
+class FaultAnswer:
+    """Answer with the catalogue fault ``key`` (see ``fixtures/faults.yaml``)."""
+
+    key: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RawXmlAnswer:
+    """Answer with the bytes of a file, verbatim (how the CNDA kit is used)."""
+
+    path: Path
+    http_status: int = 200
+
+
+Answer = Resultat | FaultAnswer | RawXmlAnswer
+
+
+@dataclass
+class Decision:
+    """The answer and why it was chosen (for logs and, later, the journal)."""
+
+    answer: Answer
+    reason: str
+    matched_identities: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,214 @@
+"""The INSi flavour of Spyne's SOAP 1.2 protocol.
+
+Spyne, out of the box, expects a request body element in the application's
+namespace and named after the method; INSi bodies live in their own
+namespaces (``{…/INSiRecSans}RECSANSVITALE``). This protocol:
+
+* parses requests with a hardened lxml parser (no DTD, no entities, no network);
+* dispatches on the body element's qualified name, through a table built from
+  the methods' declared input messages, and checks ``wsa:Action`` and the
+  ``action`` parameter of the Content-Type against it;
+* decodes the four header parts for the engine (:mod:`.headers`);
+* writes answers in the observed wire layout (:mod:`.layout`) and every
+  error, Spyne's own included, as a fault of the catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lxml import etree  # noqa: E402
+from spyne import Fault  # noqa: E402
+from spyne.error import ResourceNotFoundError  # noqa: E402
+from spyne.protocol.soap import Soap12  # noqa: E402
+
+from ..engine.messages import Headers, Operation  # noqa: E402
+from . import namespaces as ns  # noqa: E402
+from . import spyne_compat  # noqa: F401
+from .catalogue import CatalogueFault, FaultCatalogue  # noqa: E402
+from .headers import decode_headers  # noqa: E402
+from .layout import WireLayout  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+class InsiFault(Fault):
+    """A fault of the catalogue, raised anywhere in the SOAP pipeline."""
+
+    def __init__(self, key: str, why: str = ""):
+        super().__init__(faultcode="Client", faultstring=why or key)
+        self.key = key
+        self.why = why
+
+
+STATE_KEY = "insi.state"  # WSGI environ key of the RequestState
+
+
+@dataclass
+class RequestState:
+    """What the protocol learnt about one request; read by the service and the log."""
+
+    operation: Operation | None = None
+    headers: Headers | None = None
+    fault_key: str | None = None
+    fault_why: str = ""
+    code_cr: str | None = None
+    reason: str = ""
+
+
+def request_state(ctx) -> RequestState:
+    """The :class:`RequestState` of a Spyne method context.
+
+    The endpoint puts one in the WSGI environ (``insi.state``) so that it can
+    log the outcome; without it (a bare Spyne server) one is created here.
+    """
+    state = getattr(ctx, "udc", None)
+    if not isinstance(state, RequestState):
+        environ = getattr(getattr(ctx, "transport", None), "req_env", None) or {}
+        state = environ.get(STATE_KEY)
+        if not isinstance(state, RequestState):
+            state = RequestState()
+        ctx.udc = state
+    return state
+
+
+def _action_parameter(content_type: str | None) -> str | None:
+    """The SOAP 1.2 ``action`` parameter of a Content-Type header, if any."""
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "action":
+            return value.strip().strip('"')
+    return None
+
+
+class InsiSoap12(Soap12):
+    mime_type = "application/soap+xml; charset=utf-8"
+
+    def __init__(self, catalogue: FaultCatalogue, layout: WireLayout, **kwargs):
+        kwargs.setdefault("validator", "lxml")
+        kwargs.setdefault("cleanup_namespaces", False)
+        super().__init__(**kwargs)
+        self.catalogue = catalogue
+        self.layout = layout
+        self.mime_type = layout.content_type
+        self._operations: dict[str, tuple[Operation, str]] | None = None
+
+    # -- input -----------------------------------------------------------
+
+    @staticmethod
+    def _parser() -> etree.XMLParser:
+        # A parser per request: lxml parsers are not safe to share between threads.
+        return etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=False,
+        )
+
+    def create_in_document(self, ctx, charset=None):
+        data = b"".join(
+            chunk if isinstance(chunk, bytes) else chunk.encode(charset or "utf-8") for chunk in ctx.in_string
+        )
+        try:
+            root = etree.fromstring(data, parser=self._parser())
+        except etree.XMLSyntaxError as error:
+            raise InsiFault("malformed_xml", f"not well-formed XML: {error}") from None
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+            raise InsiFault("forbidden_dtd", "the request carries a DTD")
+        ctx.in_document = root
+
+    def _operation_table(self) -> dict[str, tuple[Operation, str]]:
+        """Body element QName -> (operation, Spyne method key), from the interface."""
+        if self._operations is None:
+            table = {}
+            for method_key, descriptors in self.app.interface.service_method_map.items():
+                message = descriptors[0].in_message
+                body_qname = ns.qname(message.Attributes.sub_ns, message.Attributes.sub_name)
+                table[body_qname] = (Operation(descriptors[0].operation_name), method_key)
+            self._operations = table
+        return self._operations
+
+    def decompose_incoming_envelope(self, ctx, message=Soap12.REQUEST):
+        state = request_state(ctx)
+        envelope = ctx.in_document
+        if envelope.tag == ns.qname(ns.SOAP11_ENV, "Envelope"):
+            raise InsiFault("soap_version_mismatch", "SOAP 1.1 envelope")
+        if envelope.tag != ns.qname(ns.SOAP12_ENV, "Envelope"):
+            raise InsiFault("malformed_xml", f"the root element is {envelope.tag}, not a SOAP 1.2 Envelope")
+        header = envelope.find(ns.qname(ns.SOAP12_ENV, "Header"))
+        body = envelope.find(ns.qname(ns.SOAP12_ENV, "Body"))
+        payload = next((child for child in body if isinstance(child.tag, str)), None) if body is not None else None
+        state.headers = decode_headers(header)
+        if payload is None:
+            raise InsiFault("unknown_operation", "empty or missing soap:Body")
+        known = self._operation_table().get(payload.tag)
+        if known is None:
+            raise InsiFault("unknown_operation", f"no operation takes a {payload.tag} body")
+        state.operation, method_key = known
+        expected_action = ns.ACTION_PREFIX + state.operation.value
+        sent_actions = [state.headers.action]
+        if ctx.transport is not None and hasattr(ctx.transport, "req_env"):
+            sent_actions.append(_action_parameter(ctx.transport.req_env.get("CONTENT_TYPE")))
+        for action in sent_actions:
+            if action and action != expected_action:
+                raise InsiFault("action_mismatch", f"action {action} with a {payload.tag} body")
+        ctx.in_header_doc = list(header) if header is not None else None
+        ctx.in_body_doc = payload
+        ctx.method_request_string = method_key
+        self.validate_body(ctx, message)
+
+    def deserialize(self, ctx, message):
+        # Headers are decoded by decode_headers(); Spyne only maps the body.
+        ctx.in_header_doc = None
+        super().deserialize(ctx, message)
+
+    # -- output ----------------------------------------------------------
+
+    def catalogue_fault_for(self, error: BaseException) -> tuple[CatalogueFault, str]:
+        """The catalogue entry for any error of the pipeline, and why."""
+        if isinstance(error, InsiFault):
+            return self.catalogue[error.key], error.why
+        code = getattr(error, "faultcode", "") or ""
+        text = getattr(error, "faultstring", "") or str(error)
+        if code.endswith("SchemaValidationError"):
+            return self.catalogue["schema_invalid"], text
+        if code.endswith("XMLSyntaxError"):
+            return self.catalogue["malformed_xml"], text
+        if isinstance(error, ResourceNotFoundError):
+            return self.catalogue["unknown_operation"], text
+        if code.startswith("Client"):
+            return self.catalogue["schema_invalid"], text
+        log.error("internal error answered as a fault: %s %s", code, text)
+        return self.catalogue["internal_error"], text
+
+    def fault_to_http_response_code(self, fault):
+        entry, _ = self.catalogue_fault_for(fault)
+        return f"{entry.http_status} {_REASONS.get(entry.http_status, 'Error')}"
+
+    def serialize(self, ctx, message):
+        """Build ``ctx.out_document``: a ``RESULTAT`` element (faults are rendered later)."""
+        if ctx.out_error is not None:
+            ctx.out_document = None
+            return
+        holder = etree.Element("holder", nsmap=self.layout.result_nsmap)
+        resultat_class = ctx.descriptor.out_message
+        self.to_parent(ctx, resultat_class, ctx.out_object[0], holder, ns.RESULTAT, "RESULTAT")
+        resultat = self.layout.result_element()
+        resultat.extend(list(holder[0]))
+        ctx.out_document = resultat
+
+    def create_out_string(self, ctx, charset=None):
+        state = request_state(ctx)
+        if ctx.out_error is not None:
+            entry, why = self.catalogue_fault_for(ctx.out_error)
+            state.fault_key, state.fault_why = entry.key, why
+            ctx.out_string = [self.layout.render_fault(entry)]
+            return
+        ctx.out_string = [self.layout.render_result(ctx.out_document)]
+
+
+_REASONS = {413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable", 400: "Bad Request"}

@@ -1,0 +1,118 @@
+"""The INSi service: both operations of the official WSDL, as a Spyne service.
+
+Each method turns the Spyne request object into an engine request, asks the
+engine, and turns the engine's answer back into a Spyne ``Resultat`` (or a
+catalogue fault, or raw bytes served verbatim).
+"""
+
+from __future__ import annotations
+
+from spyne import ServiceBase, rpc  # noqa: E402
+
+from ..engine import engine  # noqa: E402
+from ..engine.messages import (  # noqa: E402
+    FaultAnswer,
+    Ins,
+    InsiRequest,
+    MatriculeSent,
+    Operation,
+    RawXmlAnswer,
+    Resultat,
+    TraitsQuery,
+    VitaleQuery,
+)
+from . import models as m  # noqa: E402
+from . import namespaces as ns  # noqa: E402
+from . import spyne_compat  # noqa: F401
+from .protocol import InsiFault, request_state  # noqa: E402
+
+SESSION_KEY = "insi.session"  # WSGI environ key of the engine Session for this request
+
+
+def _ins(value: Ins) -> m.IdentifiantNationalSante:
+    return m.IdentifiantNationalSante(
+        IdIndividu=m.Matricule(NumIdentifiant=value.num_identifiant, Cle=value.cle, TypeMatricule=value.type_matricule),
+        OID=value.oid,
+        DateDeb=value.date_deb,
+        DateFin=value.date_fin,
+    )
+
+
+def to_spyne(resultat: Resultat) -> m.Resultat:
+    out = m.Resultat(CR=m.CompteRendu(CodeCR=resultat.code_cr, LibelleCR=resultat.libelle_cr))
+    individu = resultat.individu
+    if individu is not None:
+        tiq = individu.tiq
+        out.INDIVIDU = m.Individu(
+            INSACTIF=_ins(individu.ins_actif),
+            INSHISTO=[_ins(h) for h in individu.ins_histo] or None,
+            TIQ=m.TraitsDIdentiteQualifies(
+                NomNaissance=tiq.nom_naissance,
+                Prenom=tiq.prenom,
+                ListePrenom=tiq.liste_prenom,
+                Sexe=tiq.sexe,
+                DateNaissance=tiq.date_naissance,
+                LieuNaissance=tiq.lieu_naissance,
+            ),
+        )
+    return out
+
+
+def _matricule(value) -> MatriculeSent | None:
+    if value is None:
+        return None
+    return MatriculeSent(value.NumIdentifiant, value.Cle, value.TypeMatricule)
+
+
+def _answer(ctx, request: InsiRequest) -> m.Resultat | None:
+    state = request_state(ctx)
+    session = ctx.transport.req_env[SESSION_KEY]
+    decision = engine.decide(request, session)
+    state.reason = decision.reason
+    answer = decision.answer
+    if isinstance(answer, FaultAnswer):
+        raise InsiFault(answer.key, decision.reason)
+    if isinstance(answer, RawXmlAnswer):
+        ctx.out_string = [answer.path.read_bytes()]
+        state.code_cr = "raw"
+        return None
+    state.code_cr = answer.code_cr
+    return to_spyne(answer)
+
+
+class InsiService(ServiceBase):
+    @rpc(
+        m.TraitsDIdentiteRecherche,
+        _body_style="bare",
+        _in_message_name=ns.qname(ns.REC_SANS, "RECSANSVITALE"),
+        _returns=m.Resultat,
+        _out_message_name=ns.qname(ns.RESULTAT, "RESULTAT"),
+    )
+    def rechercherInsAvecTraitsIdentite(ctx, traits):
+        traits = traits or m.TraitsDIdentiteRecherche()
+        query = TraitsQuery(
+            nom_naissance=traits.NomNaissance,
+            prenoms=tuple(p for p in (traits.Prenom or ()) if p is not None),
+            sexe=traits.Sexe,
+            date_naissance=traits.DateNaissance,
+            lieu_naissance=traits.LieuNaissance,
+        )
+        return _answer(ctx, InsiRequest(Operation.TRAITS, request_state(ctx).headers, traits=query))
+
+    @rpc(
+        m.Beneficiaire,
+        _body_style="bare",
+        _in_message_name=ns.qname(ns.REC_VIT, "RECVITALE"),
+        _returns=m.Resultat,
+        _out_message_name=ns.qname(ns.RESULTAT, "RESULTAT"),
+    )
+    def rechercherInsAvecCarteVitale(ctx, beneficiaire):
+        beneficiaire = beneficiaire or m.Beneficiaire()
+        query = VitaleQuery(
+            matricule_individu=_matricule(beneficiaire.MatriculeIndividu),
+            matricule_od=_matricule(beneficiaire.MatriculeOD),
+            nom_naissance=beneficiaire.NomNaissance,
+            date_naissance=beneficiaire.DateNaissance,
+            rang_naissance=beneficiaire.RangNaissance,
+        )
+        return _answer(ctx, InsiRequest(Operation.VITALE, request_state(ctx).headers, vitale=query))
