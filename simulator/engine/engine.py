@@ -80,6 +80,10 @@ def decide(request: InsiRequest, session: Session) -> Decision:
         if identity.code_cr == "01":
             return Decision(Resultat.of("01"), f"{identity.id} is known to answer 01", ids)
         return Decision(Resultat.of("00", identity.individu()), f"found {identity.id}", ids)
-    if session.profile is Profile.QUALIFICATION:
+    if request.operation is Operation.TRAITS:
+        known = session.base.knows_traits(request.traits)
+    else:
+        known = session.base.knows_card(request.vitale)
+    if session.profile is Profile.QUALIFICATION and not known:
         return Decision(FaultAnswer(_ABSENT_FAULT[request.operation]), "absent from the test base (qualification)")
     return Decision(Resultat.of("01"), "no identity")

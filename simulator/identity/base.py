@@ -189,6 +189,15 @@ class IdentityBase:
             and _first_name_matches(sent, identity, first_names)
         ]
 
+    def knows_traits(self, query: TraitsQuery) -> bool:
+        """True when someone has this birth name, sex and birth date (whatever the rest)."""
+        return bool(self._by_traits.get(_traits_key(query.nom_naissance, query.sexe, query.date_naissance)))
+
+    def knows_card(self, query: VitaleQuery) -> bool:
+        """True when the card (its holder's matricule) or the individual matricule is known."""
+        od, individu = _num(query.matricule_od), _num(query.matricule_individu)
+        return bool((od and self._by_assure.get(od)) or (individu and self._by_individu.get(individu)))
+
     def search_vitale(self, query: VitaleQuery) -> list[Identity]:
         """Beneficiaries of a card matching what was read on it."""
         od = _num(query.matricule_od)
