@@ -73,7 +73,6 @@ def line_of(data: Any, path: list | tuple = ()) -> int | None:
             node = node[step]
         else:
             break
-        line = getattr(node, "line", line) if isinstance(node, (LineDict, LineList)) else line
     return line
 
 

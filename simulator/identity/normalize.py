@@ -14,7 +14,9 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 _INS_ALLOWED = re.compile(r"[A-Z' -]*")
 # Letters that do not decompose under NFKD but have an accepted Latin spelling.
-_LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS"})
+_LIGATURES = str.maketrans(
+    {"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS", "Ø": "O", "ø": "O", "Ł": "L", "ł": "L", "Đ": "D", "đ": "D"}
+)
 
 
 def normalize_trait(value: str | None) -> str:

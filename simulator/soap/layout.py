@@ -101,12 +101,16 @@ def _check_envelope(path: Path, data, name: str, layout: WireLayout) -> None:
         root = etree.fromstring(probe)
     except etree.XMLSyntaxError as error:
         raise DataFileError(
-            path, line_of(data, ["layouts", name]), f"layout {name}: result_open/result_close do not form XML: {error}"
+            path,
+            line_of(data, ["layouts", name, "result_open"]),
+            f"layout {name}: result_open/result_close do not form XML: {error}",
         ) from None
     body = root[0] if len(root) else None
     if root.tag != ns.qname(ns.SOAP12_ENV, "Envelope") or body is None or body.tag != ns.qname(ns.SOAP12_ENV, "Body"):
         raise DataFileError(
-            path, line_of(data, ["layouts", name]), f"layout {name}: must open a SOAP 1.2 Envelope then its Body"
+            path,
+            line_of(data, ["layouts", name, "result_open"]),
+            f"layout {name}: must open a SOAP 1.2 Envelope then its Body",
         )
 
 
