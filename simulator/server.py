@@ -44,8 +44,10 @@ def serve(simulator: Simulator, host: str, port: int, threads: int = 8) -> None:
     server = make_server(simulator, host, port, threads)
 
     def stop(signum, _frame):
+        # waitress's run() turns SystemExit into an orderly shutdown of its
+        # loop and worker threads; closing the server from here would race it.
         log.info("signal %s received, stopping", signal.Signals(signum).name)
-        server.close()
+        raise SystemExit(0)
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, stop)
@@ -61,9 +63,6 @@ def serve(simulator: Simulator, host: str, port: int, threads: int = 8) -> None:
     )
     try:
         server.run()
-    except (OSError, ValueError):
-        # asyncore raises when the socket map is closed under it by stop()
-        pass
     finally:
         server.close()
         log.info("stopped")

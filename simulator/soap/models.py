@@ -17,6 +17,14 @@ from . import spyne_compat  # noqa: F401  (must run before spyne is imported)
 Text = Unicode(min_occurs=0, nillable=False)
 
 
+class DateText(Unicode):
+    """A date published as ``xs:date`` (as the official RESULTAT types
+    DateDeb/DateFin) but carried as its text, so Spyne never reformats it."""
+
+    __type_name__ = "date"
+    __namespace__ = ns.XSD
+
+
 def _repeated(cls):
     return cls.customize(min_occurs=0, max_occurs="unbounded", nillable=False)
 
@@ -103,8 +111,8 @@ class IdentifiantNationalSante(ComplexModel):
     _type_info = [
         ("IdIndividu", _required(Matricule)),
         ("OID", Unicode(min_occurs=1, nillable=False)),
-        ("DateDeb", Text),
-        ("DateFin", Text),
+        ("DateDeb", DateText(min_occurs=0, nillable=False)),
+        ("DateFin", DateText(min_occurs=0, nillable=False)),
     ]
 
 

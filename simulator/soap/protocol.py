@@ -73,6 +73,32 @@ def request_state(ctx) -> RequestState:
     return state
 
 
+_PROLOG_SKIPS = ((b"<?", b"?>"), (b"<!--", b"-->"))
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """True when the prolog (before the root element) holds a ``<!DOCTYPE``.
+
+    Checked before parsing: libxml2 may reject an entity bomb as a syntax
+    error first, and the client must learn that DTDs are refused, not that
+    its XML is broken. (A UTF-16 document is caught after parsing instead.)
+    """
+    position, size = 0, len(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        position = 3
+    while position < size:
+        while position < size and data[position : position + 1] in b" \t\r\n":
+            position += 1
+        for opening, closing in _PROLOG_SKIPS:
+            if data.startswith(opening, position):
+                end = data.find(closing, position + len(opening))
+                position = size if end < 0 else end + len(closing)
+                break
+        else:
+            return data.startswith(b"<!DOCTYPE", position)
+    return False
+
+
 def _action_parameter(content_type: str | None) -> str | None:
     """The SOAP 1.2 ``action`` parameter of a Content-Type header, if any."""
     for part in (content_type or "").split(";")[1:]:
@@ -112,6 +138,8 @@ class InsiSoap12(Soap12):
         data = b"".join(
             chunk if isinstance(chunk, bytes) else chunk.encode(charset or "utf-8") for chunk in ctx.in_string
         )
+        if _declares_dtd(data):
+            raise InsiFault("forbidden_dtd", "the request carries a DTD")
         try:
             root = etree.fromstring(data, parser=self._parser())
         except etree.XMLSyntaxError as error:

@@ -11,6 +11,13 @@ official way: service ``ICIR-v1``, port and portType ``ICIRService``, binding
 
 The document is self-contained (header schemas inline) so that a client can
 build itself from ``/lps?wsdl`` without network access.
+
+Moving a schema into the document lets lxml drop the schema's namespace
+declarations that the ``definitions`` element already makes under another
+prefix (``s0`` of Spyne, ``lps``/``bam`` of the header schemas): element names
+follow, but QName *values* (``type="s0:Matricule"``) are plain text and would
+be left with an undeclared prefix, which strict clients (zeep, .NET, JAX-WS)
+refuse. :func:`embed_schema` re-resolves those values after the move.
 """
 
 from __future__ import annotations
@@ -73,6 +80,51 @@ def _qref(namespace: str, local: str) -> str:
     return f"{_PREFIX[namespace]}:{local}"
 
 
+# XSD attributes whose value is a QName (memberTypes: a list of QNames).
+_QNAME_ATTRIBUTES = ("type", "base", "ref", "itemType", "substitutionGroup", "refer", "memberTypes")
+
+
+def _resolve(element: etree._Element, value: str) -> etree.QName:
+    """A QName value read where it stands (unprefixed = the default namespace)."""
+    prefix, _, local = value.rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    if prefix and namespace is None:
+        raise ValueError(f"undeclared prefix {prefix!r} in {value!r} on <{etree.QName(element).localname}>")
+    return etree.QName(namespace, local) if namespace else etree.QName(local)
+
+
+def _prefixed(element: etree._Element, name: etree.QName) -> str:
+    """``name`` written with a prefix in scope at ``element``."""
+    if name.namespace is None:
+        return name.localname
+    in_scope = element.nsmap
+    prefixes = sorted((p for p, uri in in_scope.items() if uri == name.namespace and p), key=len)
+    if prefixes:
+        return f"{prefixes[0]}:{name.localname}"
+    if in_scope.get(None) == name.namespace:
+        return name.localname
+    raise ValueError(f"namespace {name.namespace} has no prefix in the WSDL: add it to NSMAP")
+
+
+def embed_schema(parent: etree._Element, schema: etree._Element) -> None:
+    """Append ``schema`` to ``parent``, keeping the meaning of its QName values."""
+    resolved = []
+    value_prefixes = set()
+    for element in schema.iter(ns.qname(ns.XSD, "*")):
+        for attribute in _QNAME_ATTRIBUTES:
+            value = element.get(attribute)
+            if value:
+                tokens = value.split()
+                resolved.append((element, attribute, [_resolve(element, token) for token in tokens]))
+                value_prefixes.update(token.rpartition(":")[0] for token in tokens if ":" in token)
+    parent.append(schema)
+    # Drop what only Spyne's generator declared (xsi, plink, an older wsa…), but
+    # not a prefix that a QName value still needs.
+    etree.cleanup_namespaces(schema, keep_ns_prefixes=sorted(value_prefixes))
+    for element, attribute, names in resolved:
+        element.set(attribute, " ".join(_prefixed(element, name) for name in names))
+
+
 class InsiWsdl11(Wsdl11):
     """Spyne's WSDL generator with the official names and message layout."""
 
@@ -99,9 +151,9 @@ class InsiWsdl11(Wsdl11):
 
         types = etree.SubElement(root, _w("types"))
         for schema in self.body_schemas():
-            types.append(schema)
+            embed_schema(types, schema)
         for *_, schema_file in HEADER_PARTS + [("Erreur", ns.SIRAM, "Erreur", "siram.xsd")]:
-            types.append(etree.parse(str(_XSD_DIR / schema_file)).getroot())
+            embed_schema(types, etree.parse(str(_XSD_DIR / schema_file)).getroot())
 
         methods = sorted(
             (descriptors[0] for descriptors in self.interface.service_method_map.values()),
