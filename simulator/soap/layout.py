@@ -57,10 +57,6 @@ class WireLayout:
     result_nsmap: dict[str | None, str]
     content_type: str
 
-    def result_element(self) -> etree._Element:
-        """An empty ``RESULTAT`` carrying this layout's namespace declarations."""
-        return etree.Element(ns.qname(ns.RESULTAT, "RESULTAT"), nsmap=self.result_nsmap)
-
     def render_result(self, resultat: etree._Element) -> bytes:
         return (
             self.declaration

@@ -23,12 +23,13 @@ from spyne import Fault  # noqa: E402
 from spyne.error import ResourceNotFoundError  # noqa: E402
 from spyne.protocol.soap import Soap12  # noqa: E402
 
-from ..engine.messages import Headers, Operation  # noqa: E402
+from ..engine.messages import Headers, Operation, Resultat  # noqa: E402
 from . import namespaces as ns  # noqa: E402
 from . import spyne_compat  # noqa: F401
 from .catalogue import CatalogueFault, FaultCatalogue  # noqa: E402
 from .headers import decode_headers  # noqa: E402
-from .layout import WireLayout  # noqa: E402
+from .layout import WireLayout
+from .resultat_xml import resultat_element  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class InsiFault(Fault):
         self.why = why
 
 
+_RENDER_CACHE_SIZE = 4096
 STATE_KEY = "insi.state"  # WSGI environ key of the RequestState
 
 
@@ -74,6 +76,21 @@ def request_state(ctx) -> RequestState:
 
 
 _PROLOG_SKIPS = ((b"<?", b"?>"), (b"<!--", b"-->"))
+_PROLOG_SCAN_LIMIT = 64 * 1024
+
+
+def _ascii_view(data: bytes) -> bytes:
+    """The start of the document re-encoded as UTF-8 when it is UTF-16 (BOM or not)."""
+    codec = None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    elif data[:4] == b"<\x00?\x00":
+        codec = "utf-16-le"
+    elif data[:4] == b"\x00<\x00?":
+        codec = "utf-16-be"
+    if codec is None:
+        return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    return data[:_PROLOG_SCAN_LIMIT].decode(codec, errors="replace").encode("utf-8")
 
 
 def _declares_dtd(data: bytes) -> bool:
@@ -81,11 +98,10 @@ def _declares_dtd(data: bytes) -> bool:
 
     Checked before parsing: libxml2 may reject an entity bomb as a syntax
     error first, and the client must learn that DTDs are refused, not that
-    its XML is broken. (A UTF-16 document is caught after parsing instead.)
+    its XML is broken.
     """
+    data = _ascii_view(data)
     position, size = 0, len(data)
-    if data.startswith(b"\xef\xbb\xbf"):
-        position = 3
     while position < size:
         while position < size and data[position : position + 1] in b" \t\r\n":
             position += 1
@@ -119,6 +135,7 @@ class InsiSoap12(Soap12):
         self.layout = layout
         self.mime_type = layout.content_type
         self._operations: dict[str, tuple[Operation, str]] | None = None
+        self._rendered: dict[Resultat, bytes] = {}
 
     # -- input -----------------------------------------------------------
 
@@ -218,16 +235,8 @@ class InsiSoap12(Soap12):
         return f"{entry.http_status} {_REASONS.get(entry.http_status, 'Error')}"
 
     def serialize(self, ctx, message):
-        """Build ``ctx.out_document``: a ``RESULTAT`` element (faults are rendered later)."""
-        if ctx.out_error is not None:
-            ctx.out_document = None
-            return
-        holder = etree.Element("holder", nsmap=self.layout.result_nsmap)
-        resultat_class = ctx.descriptor.out_message
-        self.to_parent(ctx, resultat_class, ctx.out_object[0], holder, ns.RESULTAT, "RESULTAT")
-        resultat = self.layout.result_element()
-        resultat.extend(list(holder[0]))
-        ctx.out_document = resultat
+        """Answers are written in :meth:`create_out_string`, from the engine's answer."""
+        ctx.out_document = None
 
     def create_out_string(self, ctx, charset=None):
         state = request_state(ctx)
@@ -236,7 +245,18 @@ class InsiSoap12(Soap12):
             state.fault_key, state.fault_why = entry.key, why
             ctx.out_string = [self.layout.render_fault(entry)]
             return
-        ctx.out_string = [self.layout.render_result(ctx.out_document)]
+        ctx.out_string = [self.render(ctx.out_object[0])]
+
+    def render(self, resultat: Resultat) -> bytes:
+        """The full answer for ``resultat`` in this protocol's layout (memoized:
+        the same person always gets the same bytes)."""
+        rendered = self._rendered.get(resultat)
+        if rendered is None:
+            rendered = self.layout.render_result(resultat_element(resultat, self.layout.result_nsmap))
+            if len(self._rendered) >= _RENDER_CACHE_SIZE:
+                self._rendered.clear()
+            self._rendered[resultat] = rendered
+        return rendered
 
 
 _REASONS = {413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable", 400: "Bad Request"}

@@ -12,12 +12,10 @@ from spyne import ServiceBase, rpc  # noqa: E402
 from ..engine import engine  # noqa: E402
 from ..engine.messages import (  # noqa: E402
     FaultAnswer,
-    Ins,
     InsiRequest,
     MatriculeSent,
     Operation,
     RawXmlAnswer,
-    Resultat,
     TraitsQuery,
     VitaleQuery,
 )
@@ -27,35 +25,6 @@ from . import spyne_compat  # noqa: F401
 from .protocol import InsiFault, request_state  # noqa: E402
 
 SESSION_KEY = "insi.session"  # WSGI environ key of the engine Session for this request
-
-
-def _ins(value: Ins) -> m.IdentifiantNationalSante:
-    return m.IdentifiantNationalSante(
-        IdIndividu=m.Matricule(NumIdentifiant=value.num_identifiant, Cle=value.cle, TypeMatricule=value.type_matricule),
-        OID=value.oid,
-        DateDeb=value.date_deb,
-        DateFin=value.date_fin,
-    )
-
-
-def to_spyne(resultat: Resultat) -> m.Resultat:
-    out = m.Resultat(CR=m.CompteRendu(CodeCR=resultat.code_cr, LibelleCR=resultat.libelle_cr))
-    individu = resultat.individu
-    if individu is not None:
-        tiq = individu.tiq
-        out.INDIVIDU = m.Individu(
-            INSACTIF=_ins(individu.ins_actif),
-            INSHISTO=[_ins(h) for h in individu.ins_histo] or None,
-            TIQ=m.TraitsDIdentiteQualifies(
-                NomNaissance=tiq.nom_naissance,
-                Prenom=tiq.prenom,
-                ListePrenom=tiq.liste_prenom,
-                Sexe=tiq.sexe,
-                DateNaissance=tiq.date_naissance,
-                LieuNaissance=tiq.lieu_naissance,
-            ),
-        )
-    return out
 
 
 def _matricule(value) -> MatriculeSent | None:
@@ -77,7 +46,7 @@ def _answer(ctx, request: InsiRequest) -> m.Resultat | None:
         state.code_cr = "raw"
         return None
     state.code_cr = answer.code_cr
-    return to_spyne(answer)
+    return answer  # written by InsiSoap12.create_out_string
 
 
 class InsiService(ServiceBase):
