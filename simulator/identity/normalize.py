@@ -8,6 +8,7 @@ conformance checks (later) report that the APM should have normalized itself.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -23,6 +24,11 @@ def normalize_trait(value: str | None) -> str:
     """Upper case, diacritics removed, runs of white space collapsed, trimmed."""
     if not value:
         return ""
+    return _normalize(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _SPACES.sub(" ", bare).strip().upper()

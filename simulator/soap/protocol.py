@@ -16,6 +16,7 @@ namespaces (``{…/INSiRecSans}RECSANSVITALE``). This protocol:
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from lxml import etree  # noqa: E402
@@ -26,6 +27,7 @@ from spyne.protocol.soap import Soap12  # noqa: E402
 from ..engine.messages import Headers, Operation, Resultat  # noqa: E402
 from . import namespaces as ns  # noqa: E402
 from . import spyne_compat  # noqa: F401
+from .bodies import READERS
 from .catalogue import CatalogueFault, FaultCatalogue  # noqa: E402
 from .headers import decode_headers  # noqa: E402
 from .layout import WireLayout
@@ -136,20 +138,24 @@ class InsiSoap12(Soap12):
         self.mime_type = layout.content_type
         self._operations: dict[str, tuple[Operation, str]] | None = None
         self._rendered: dict[Resultat, bytes] = {}
+        self._local = threading.local()
 
     # -- input -----------------------------------------------------------
 
-    @staticmethod
-    def _parser() -> etree.XMLParser:
-        # A parser per request: lxml parsers are not safe to share between threads.
-        return etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=False,
-        )
+    def _parser(self) -> etree.XMLParser:
+        """This thread's hardened parser (lxml parsers must not be shared between threads)."""
+        parser = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = etree.XMLParser(
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                dtd_validation=False,
+                huge_tree=False,
+                remove_comments=False,
+            )
+            self._local.parser = parser
+        return parser
 
     def create_in_document(self, ctx, charset=None):
         data = b"".join(
@@ -207,9 +213,15 @@ class InsiSoap12(Soap12):
         self.validate_body(ctx, message)
 
     def deserialize(self, ctx, message):
-        # Headers are decoded by decode_headers(); Spyne only maps the body.
-        ctx.in_header_doc = None
-        super().deserialize(ctx, message)
+        """The method's argument is the engine query read from the body.
+
+        Headers were decoded in :meth:`decompose_incoming_envelope`; the body
+        was validated there against the schema Spyne generates from the models.
+        """
+        self.event_manager.fire_event("before_deserialize", ctx)
+        ctx.in_header = None
+        ctx.in_object = READERS[ctx.in_body_doc.tag](ctx.in_body_doc)  # bare style: Spyne wraps it
+        self.event_manager.fire_event("after_deserialize", ctx)
 
     # -- output ----------------------------------------------------------
 

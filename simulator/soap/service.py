@@ -13,7 +13,6 @@ from ..engine import engine  # noqa: E402
 from ..engine.messages import (  # noqa: E402
     FaultAnswer,
     InsiRequest,
-    MatriculeSent,
     Operation,
     RawXmlAnswer,
     TraitsQuery,
@@ -25,12 +24,6 @@ from . import spyne_compat  # noqa: F401
 from .protocol import InsiFault, request_state  # noqa: E402
 
 SESSION_KEY = "insi.session"  # WSGI environ key of the engine Session for this request
-
-
-def _matricule(value) -> MatriculeSent | None:
-    if value is None:
-        return None
-    return MatriculeSent(value.NumIdentifiant, value.Cle, value.TypeMatricule)
 
 
 def _answer(ctx, request: InsiRequest) -> m.Resultat | None:
@@ -57,16 +50,8 @@ class InsiService(ServiceBase):
         _returns=m.Resultat,
         _out_message_name=ns.qname(ns.RESULTAT, "RESULTAT"),
     )
-    def rechercherInsAvecTraitsIdentite(ctx, traits):
-        traits = traits or m.TraitsDIdentiteRecherche()
-        query = TraitsQuery(
-            nom_naissance=traits.NomNaissance,
-            prenoms=tuple(p for p in (traits.Prenom or ()) if p is not None),
-            sexe=traits.Sexe,
-            date_naissance=traits.DateNaissance,
-            lieu_naissance=traits.LieuNaissance,
-        )
-        return _answer(ctx, InsiRequest(Operation.TRAITS, request_state(ctx).headers, traits=query))
+    def rechercherInsAvecTraitsIdentite(ctx, traits: TraitsQuery):
+        return _answer(ctx, InsiRequest(Operation.TRAITS, request_state(ctx).headers, traits=traits))
 
     @rpc(
         m.Beneficiaire,
@@ -75,13 +60,5 @@ class InsiService(ServiceBase):
         _returns=m.Resultat,
         _out_message_name=ns.qname(ns.RESULTAT, "RESULTAT"),
     )
-    def rechercherInsAvecCarteVitale(ctx, beneficiaire):
-        beneficiaire = beneficiaire or m.Beneficiaire()
-        query = VitaleQuery(
-            matricule_individu=_matricule(beneficiaire.MatriculeIndividu),
-            matricule_od=_matricule(beneficiaire.MatriculeOD),
-            nom_naissance=beneficiaire.NomNaissance,
-            date_naissance=beneficiaire.DateNaissance,
-            rang_naissance=beneficiaire.RangNaissance,
-        )
-        return _answer(ctx, InsiRequest(Operation.VITALE, request_state(ctx).headers, vitale=query))
+    def rechercherInsAvecCarteVitale(ctx, beneficiaire: VitaleQuery):
+        return _answer(ctx, InsiRequest(Operation.VITALE, request_state(ctx).headers, vitale=beneficiaire))
