@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine.engine import Profile
+from .engine.session import Profile
 from .identity.base import FirstNameMatch
 
 
@@ -43,3 +43,7 @@ class Settings:
     first_names: FirstNameMatch = FirstNameMatch.FIRST_OR_LIST
     authorized_idams: frozenset[str] | None = None
     max_body_bytes: int = MIB
+    journal: bool = True  # keep every request and answer (off only to measure its cost)
+    conformance: bool = True  # check every request against the INSi rules
+    retention_days: float | None = None  # None: keep the journal forever
+    admin_token: str | None = None  # bearer token required by the admin API (None: open)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from .. import __version__
+from .errors import simulator
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/health")
 def health():
-    simulator = current_app.config["SIMULATOR"]
-    session = simulator.default_session
+    current = simulator()
+    session = current.default_session
     return jsonify(
         status="ok",
         version=__version__,
         profile=session.profile.value,
-        layout=simulator.layout.name,
-        identities=len(session.base),
-        vitale_beneficiaries=len(session.base.beneficiaries),
+        layout=current.layout.name,
+        identities=len(session.identities),
+        vitale_beneficiaries=len(session.identities.beneficiaries),
         rules=len(session.rules),
+        sessions=len(current.sessions.all()),
+        journal=current.settings.journal,
+        conformance=current.settings.conformance,
     )

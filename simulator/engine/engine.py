@@ -2,50 +2,65 @@
 
 Order of decisions (first that applies wins):
 
-1. ContexteLPS absent or incomplete (IDAM, Nom, Version, Instance) → fault
+1. a fault injected in the session through the admin API (next N matching requests);
+2. ContexteLPS absent or incomplete (IDAM, Nom, Version, Instance) → fault
    ``lps_context_missing``;
-2. IDAM not authorized (when the session lists authorized IDAM numbers) →
-   fault ``desir_550``;
-3. the first scenario rule that matches;
-4. a search of the identity base: one person → CR 00 (or CR 01 for a row of
-   the test base known to answer 01), several → CR 02, none → CR 01 in the
-   ``production`` profile, the technical fault ``insi_102`` (traits) or
-   ``insi_101`` (Vitale) in the ``qualification`` profile, as the real
-   qualification environment does.
+3. IDAM not authorized (the simulator's list, or the IDAM the session is
+   bound to) → fault ``desir_550``;
+4. the first scenario rule that matches (embedded rules, then active packs);
+5. a search of the session's identities: one person → CR 00 (or CR 01 for a
+   row of the test base known to answer 01), several → CR 02, none → CR 01 in
+   the ``production`` profile. The ``qualification`` profile behaves as the
+   real qualification environment was seen to: CR 01 when the base knows
+   someone with that birth name, sex and birth date (TCHITCHI with Prenom
+   OLA), but the technical fault ``insi_102`` (traits) or ``insi_101``
+   (Vitale) for a person it does not know at all (it has no SNGI branch).
+
+A rule or an injection may also only add a delay: the answer is then decided
+by the next steps and sent late.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-from ..identity.base import FirstNameMatch, IdentityBase
 from .messages import Decision, FaultAnswer, InsiRequest, Operation, Resultat
-from .rules import Rule
+from .rules import answer_of
+from .session import Profile, Session
 
-
-class Profile(StrEnum):
-    PRODUCTION = "production"
-    QUALIFICATION = "qualification"
-
-
-@dataclass
-class Session:
-    """What one run of the software under test sees (later: one per CI pipeline)."""
-
-    id: str
-    base: IdentityBase
-    rules: list[Rule] = field(default_factory=list)
-    profile: Profile = Profile.PRODUCTION
-    first_names: FirstNameMatch = FirstNameMatch.FIRST_OR_LIST
-    authorized_idams: frozenset[str] | None = None  # None: any non-empty IDAM
-
+__all__ = ["Profile", "Session", "decide"]
 
 _ABSENT_FAULT = {Operation.TRAITS: "insi_102", Operation.VITALE: "insi_101"}
 
 
-def decide(request: InsiRequest, session: Session) -> Decision:
+def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: bool = False) -> Decision:
+    delay = 0
+    injected = session.take_injection(request, rank, has_findings)
+    if injected is not None:
+        injection, step = injected
+        delay = step.delay_ms
+        answer = answer_of(step, session.identities)
+        if answer is not None:
+            return Decision(answer, f"injected {injection.id} ({injection.rule.id})", delay_ms=delay)
+
+    decision = _decide_from_headers(request, session)
+    if decision is None:
+        for rule in session.rules:
+            if rule.matches(request, rank, has_findings):
+                step = session.hit(rule)
+                delay = max(delay, step.delay_ms)
+                answer = answer_of(step, session.identities)
+                if answer is not None:
+                    decision = Decision(answer, f"rule {rule.id}")
+                    break
+    if decision is None:
+        decision = _search(request, session)
+    decision.delay_ms = max(decision.delay_ms, delay)
+    return decision
+
+
+def _decide_from_headers(request: InsiRequest, session: Session) -> Decision | None:
     headers = request.headers
+    if not headers.contexte_lps_present:
+        return Decision(FaultAnswer("lps_context_missing"), "no ContexteLPS header")
     missing = [
         name
         for name, value in (
@@ -56,23 +71,22 @@ def decide(request: InsiRequest, session: Session) -> Decision:
         )
         if not value
     ]
-    if not headers.contexte_lps_present:
-        return Decision(FaultAnswer("lps_context_missing"), "no ContexteLPS header")
     if missing:
         return Decision(FaultAnswer("lps_context_missing"), f"ContexteLPS without {', '.join(missing)}")
     if session.authorized_idams is not None and headers.idam not in session.authorized_idams:
-        return Decision(FaultAnswer("desir_550"), f"IDAM {headers.idam} is not authorized")
+        return Decision(FaultAnswer("desir_550"), "IDAM not authorized")
+    if session.idam is not None and headers.idam != session.idam:
+        return Decision(FaultAnswer("desir_550"), "IDAM other than the session's")
+    return None
 
-    for rule in session.rules:
-        if rule.matches(request):
-            return Decision(rule.answer, f"rule {rule.id}")
 
+def _search(request: InsiRequest, session: Session) -> Decision:
+    identities = session.identities
     if request.operation is Operation.TRAITS:
-        found = session.base.search_traits(request.traits, session.first_names)
+        found = identities.search_traits(request.traits, session.first_names)
     else:
-        found = session.base.search_vitale(request.vitale)
+        found = identities.search_vitale(request.vitale)
     ids = tuple(identity.id for identity in found)
-
     if len(found) > 1:
         return Decision(Resultat.of("02"), "several identities", ids)
     if len(found) == 1:
@@ -81,9 +95,9 @@ def decide(request: InsiRequest, session: Session) -> Decision:
             return Decision(Resultat.of("01"), f"{identity.id} is known to answer 01", ids)
         return Decision(Resultat.of("00", identity.individu()), f"found {identity.id}", ids)
     if request.operation is Operation.TRAITS:
-        known = session.base.knows_traits(request.traits)
+        known = identities.knows_traits(request.traits)
     else:
-        known = session.base.knows_card(request.vitale)
+        known = identities.knows_card(request.vitale)
     if session.profile is Profile.QUALIFICATION and not known:
         return Decision(FaultAnswer(_ABSENT_FAULT[request.operation]), "absent from the test base (qualification)")
     return Decision(Resultat.of("01"), "no identity")

@@ -139,13 +139,35 @@ class RawXmlAnswer:
     http_status: int = 200
 
 
-Answer = Resultat | FaultAnswer | RawXmlAnswer
+@dataclass(frozen=True)
+class HttpAnswer:
+    """A bare HTTP answer, as a broken gateway would send (503 page, empty 500…)."""
+
+    status: int
+    body: str = "empty"  # "empty" or "html"
+
+
+@dataclass(frozen=True)
+class MalformedAnswer:
+    """A 200 answer whose body is not the XML a client expects."""
+
+    kind: str = "truncated"  # "truncated" (cut in the middle) or "not-xml"
+
+
+@dataclass(frozen=True)
+class DropAnswer:
+    """Close the connection without answering."""
+
+
+Answer = Resultat | FaultAnswer | RawXmlAnswer | HttpAnswer | MalformedAnswer | DropAnswer
+TRANSPORT_ANSWERS = (HttpAnswer, MalformedAnswer, DropAnswer)
 
 
 @dataclass
 class Decision:
-    """The answer and why it was chosen (for logs and, later, the journal)."""
+    """The answer, why it was chosen, and how long to wait before sending it."""
 
     answer: Answer
     reason: str
     matched_identities: tuple[str, ...] = field(default_factory=tuple)
+    delay_ms: int = 0

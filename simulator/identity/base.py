@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from ..datafile import DataFileError, line_of, load_yaml
+from ..datafile import DataFileError, check_schema, line_of, load_yaml
 from ..engine.messages import Individu, Ins, Tiq, TraitsQuery, VitaleQuery
 from .matricule import MatriculeKind, compute_key
 from .normalize import normalize_trait, split_first_names
@@ -272,59 +272,75 @@ def _ins_from(data: dict, path: Path, where: list, default_kind: str = "NIR") ->
     )
 
 
+def add_from_data(base: IdentityBase, data, path: Path | str, data_root=None) -> None:
+    """Add the identities and Vitale cards of one (schema-checked) base document.
+
+    ``path`` names the source in errors (a file, or a label such as
+    "session X"); ``data_root`` is the object line numbers are looked up in.
+    """
+    data_root = data if data_root is None else data_root
+    for index, row in enumerate(data["identities"]):
+        where = ["identities", index]
+        if row["id"] in base.identities:
+            raise DataFileError(path, line_of(data_root, where), f"identity id {row['id']!r} is used twice")
+        histo = tuple(_ins_from(h, path, [*where, "histo", i]) for i, h in enumerate(row.get("histo", [])))
+        ins = _ins_from(row["ins"], path, [*where, "ins"]) if "ins" in row else None
+        code_cr = row.get("code_cr", "00")
+        if code_cr == "00" and ins is None:
+            raise DataFileError(path, line_of(data_root, where), f"identity {row['id']}: code_cr 00 needs an ins")
+        base.add(
+            Identity(
+                id=row["id"],
+                nom_naissance=normalize_trait(row["nom_naissance"]),
+                prenoms=tuple(split_first_names(" ".join(row["prenoms"]))),
+                sexe=row["sexe"],
+                date_naissance=row["date_naissance"],
+                lieu_naissance=row.get("lieu_naissance"),
+                ins=ins,
+                histo=histo,
+                tiq_prenom=row.get("tiq_prenom", False),
+                searchable=row.get("searchable", True),
+                code_cr=code_cr,
+                note=row.get("note", ""),
+            )
+        )
+    for index, card in enumerate(data.get("vitale_cards", [])):
+        where = ["vitale_cards", index]
+        assure = _ins_from(card["assure"], path, [*where, "assure"])
+        for b_index, row in enumerate(card["beneficiaires"]):
+            identity = base.identities.get(row["identity"])
+            if identity is None:
+                raise DataFileError(
+                    path,
+                    line_of(data_root, [*where, "beneficiaires", b_index]),
+                    f"card {card['id']}: unknown identity {row['identity']!r}",
+                )
+            individu = row.get("matricule_individu")
+            base.add_beneficiary(
+                Beneficiary(
+                    identity=identity,
+                    card_id=card["id"],
+                    assure_matricule=assure.num_identifiant,
+                    matricule_individu=(
+                        _ins_from(individu, path, [*where, "beneficiaires", b_index]).num_identifiant
+                        if individu
+                        else None
+                    ),
+                    rang=row.get("rang", "1"),
+                )
+            )
+
+
+def add_rows(base: IdentityBase, rows: list[dict], label: str) -> None:
+    """Check identity rows given as data (admin API, saved sessions) and add them."""
+    document = {"identities": rows}
+    check_schema(document, BASE_SCHEMA, label)
+    add_from_data(base, document, label)
+
+
 def load_base(paths: Iterable[Path | str]) -> IdentityBase:
     """Load and index one or more base files (later files add people and cards)."""
     base = IdentityBase()
     for path in map(Path, paths):
-        data = load_yaml(path, BASE_SCHEMA)
-        for index, row in enumerate(data["identities"]):
-            where = ["identities", index]
-            if row["id"] in base.identities:
-                raise DataFileError(path, line_of(data, where), f"identity id {row['id']!r} is used twice")
-            histo = tuple(_ins_from(h, path, [*where, "histo", i]) for i, h in enumerate(row.get("histo", [])))
-            ins = _ins_from(row["ins"], path, [*where, "ins"]) if "ins" in row else None
-            code_cr = row.get("code_cr", "00")
-            if code_cr == "00" and ins is None:
-                raise DataFileError(path, line_of(data, where), f"identity {row['id']}: code_cr 00 needs an ins")
-            base.add(
-                Identity(
-                    id=row["id"],
-                    nom_naissance=normalize_trait(row["nom_naissance"]),
-                    prenoms=tuple(split_first_names(" ".join(row["prenoms"]))),
-                    sexe=row["sexe"],
-                    date_naissance=row["date_naissance"],
-                    lieu_naissance=row.get("lieu_naissance"),
-                    ins=ins,
-                    histo=histo,
-                    tiq_prenom=row.get("tiq_prenom", False),
-                    searchable=row.get("searchable", True),
-                    code_cr=code_cr,
-                    note=row.get("note", ""),
-                )
-            )
-        for index, card in enumerate(data.get("vitale_cards", [])):
-            where = ["vitale_cards", index]
-            assure = _ins_from(card["assure"], path, [*where, "assure"])
-            for b_index, row in enumerate(card["beneficiaires"]):
-                identity = base.identities.get(row["identity"])
-                if identity is None:
-                    raise DataFileError(
-                        path,
-                        line_of(data, [*where, "beneficiaires", b_index]),
-                        f"card {card['id']}: unknown identity {row['identity']!r}",
-                    )
-                individu = row.get("matricule_individu")
-                base.add_beneficiary(
-                    Beneficiary(
-                        identity=identity,
-                        card_id=card["id"],
-                        assure_matricule=assure.num_identifiant,
-                        matricule_individu=(
-                            _ins_from(individu, path, [*where, "beneficiaires", b_index]).num_identifiant
-                            if individu
-                            else None
-                        ),
-                        rang=row.get("rang", "1"),
-                    )
-                )
+        add_from_data(base, load_yaml(path, BASE_SCHEMA), path)
     return base

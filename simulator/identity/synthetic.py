@@ -55,6 +55,7 @@ from .normalize import normalize_trait
 
 COG_FILE = "cog-subset.yaml"
 
+
 def _cog_entries(code_pattern: str) -> dict:
     return {
         "type": "array",
@@ -79,7 +80,12 @@ COG_SCHEMA = {
 }
 
 # Where synthetic people are born (share of each kind of COG code).
-PLACE_SHARES: tuple[tuple[str, float], ...] = (("metropole", 0.82), ("corse", 0.03), ("outre_mer", 0.03), ("pays", 0.12))
+PLACE_SHARES: tuple[tuple[str, float], ...] = (
+    ("metropole", 0.82),
+    ("corse", 0.03),
+    ("outre_mer", 0.03),
+    ("pays", 0.12),
+)
 LUNAR_SHARE_FRANCE = 0.005  # lunar birth dates are rare for people born in France...
 LUNAR_SHARE_ABROAD = 0.10  # ...and frequent for people born abroad (incomplete foreign records)
 NIA_SHARE_ABROAD = 0.30  # people born abroad who hold an NIA (waiting for their NIR)

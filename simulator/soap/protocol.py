@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree  # noqa: E402
 from spyne import Fault  # noqa: E402
 from spyne.error import ResourceNotFoundError  # noqa: E402
 from spyne.protocol.soap import Soap12  # noqa: E402
 
-from ..engine.messages import Headers, Operation, Resultat  # noqa: E402
+from ..engine.messages import Headers, InsiRequest, Operation, Resultat  # noqa: E402
 from . import namespaces as ns  # noqa: E402
 from . import spyne_compat  # noqa: F401
 from .bodies import READERS
@@ -51,14 +52,22 @@ STATE_KEY = "insi.state"  # WSGI environ key of the RequestState
 
 @dataclass
 class RequestState:
-    """What the protocol learnt about one request; read by the service and the log."""
+    """What one request was and how it was answered: filled by the endpoint,
+    the protocol and the service; read by the log line and the journal."""
 
+    session: Any = None  # the engine Session
+    rank: int = 0
+    check_conformance: bool = True
     operation: Operation | None = None
     headers: Headers | None = None
+    request: InsiRequest | None = None
+    findings: list = field(default_factory=list)
     fault_key: str | None = None
     fault_why: str = ""
     code_cr: str | None = None
     reason: str = ""
+    delay_ms: int = 0
+    transport: Any = None  # an HttpAnswer, MalformedAnswer or DropAnswer to send instead
 
 
 def request_state(ctx) -> RequestState:

@@ -1,20 +1,24 @@
 """The INSi service: both operations of the official WSDL, as a Spyne service.
 
-Each method turns the Spyne request object into an engine request, asks the
-engine, and turns the engine's answer back into a Spyne ``Resultat`` (or a
-catalogue fault, or raw bytes served verbatim).
+Each method receives the engine query read from the body (see
+:mod:`.bodies`), checks the request's conformance, asks the engine, and hands
+its answer back to the protocol: a ``Resultat`` to write, a catalogue fault
+to raise, raw bytes to send verbatim, or a broken answer for the endpoint.
 """
 
 from __future__ import annotations
 
 from spyne import ServiceBase, rpc  # noqa: E402
 
+from ..conformance import ConformanceContext, check_request  # noqa: E402
 from ..engine import engine  # noqa: E402
 from ..engine.messages import (  # noqa: E402
+    TRANSPORT_ANSWERS,
     FaultAnswer,
     InsiRequest,
     Operation,
     RawXmlAnswer,
+    Resultat,
     TraitsQuery,
     VitaleQuery,
 )
@@ -23,20 +27,29 @@ from . import namespaces as ns  # noqa: E402
 from . import spyne_compat  # noqa: F401
 from .protocol import InsiFault, request_state  # noqa: E402
 
-SESSION_KEY = "insi.session"  # WSGI environ key of the engine Session for this request
 
-
-def _answer(ctx, request: InsiRequest) -> m.Resultat | None:
+def _answer(ctx, request: InsiRequest) -> Resultat | None:
+    """Check the request, let the engine decide, and hand the answer to the protocol."""
     state = request_state(ctx)
-    session = ctx.transport.req_env[SESSION_KEY]
-    decision = engine.decide(request, session)
+    session = state.session
+    state.request = request
+    seen = session.remember_message_id(request.headers.message_id)
+    if state.check_conformance:
+        context = ConformanceContext(seen_message_ids=seen, requires_security=session.requires_security)
+        state.findings = check_request(request, context)
+    decision = engine.decide(request, session, state.rank, bool(state.findings))
     state.reason = decision.reason
+    state.delay_ms = decision.delay_ms
     answer = decision.answer
     if isinstance(answer, FaultAnswer):
         raise InsiFault(answer.key, decision.reason)
     if isinstance(answer, RawXmlAnswer):
         ctx.out_string = [answer.path.read_bytes()]
         state.code_cr = "raw"
+        return None
+    if isinstance(answer, TRANSPORT_ANSWERS):
+        ctx.out_string = [b""]  # the endpoint sends the broken answer instead
+        state.transport = answer
         return None
     state.code_cr = answer.code_cr
     return answer  # written by InsiSoap12.create_out_string
