@@ -6,9 +6,11 @@ import logging
 import signal
 import threading
 
+from waitress.channel import ClientDisconnected
 from waitress.server import create_server
 
 from .app import Simulator
+from .soap.endpoint import DropConnection
 
 log = logging.getLogger("insi.server")
 
@@ -22,12 +24,26 @@ def configure_logging(verbose: bool = False) -> None:
     # simulator logs one line per request itself (without personal data).
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("waitress").addFilter(lambda record: "Client disconnected" not in record.getMessage())
+
+
+def _dropping_connections(app):
+    """Turn the endpoint's DropConnection into waitress's way of closing a
+    connection without an answer (no status line, no body)."""
+
+    def wsgi(environ, start_response):
+        try:
+            return app(environ, start_response)
+        except DropConnection:
+            raise ClientDisconnected("dropped on purpose (scenario or injected fault)") from None
+
+    return wsgi
 
 
 def make_server(simulator: Simulator, host: str, port: int, threads: int = 8):
     """A waitress server (not started). ``port=0`` picks a free port."""
     return create_server(
-        simulator,
+        _dropping_connections(simulator),
         host=host,
         port=port,
         threads=threads,
@@ -65,4 +81,5 @@ def serve(simulator: Simulator, host: str, port: int, threads: int = 8) -> None:
         server.run()
     finally:
         server.close()
+        simulator.close()
         log.info("stopped")

@@ -33,7 +33,11 @@ _ABSENT_FAULT = {Operation.TRAITS: "insi_102", Operation.VITALE: "insi_101"}
 
 def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: bool = False) -> Decision:
     delay = 0
-    injected = session.take_injection(request, rank, has_findings)
+
+    def known() -> bool:
+        return _known(request, session)
+
+    injected = session.take_injection(request, rank, has_findings, known)
     if injected is not None:
         injection, step = injected
         delay = step.delay_ms
@@ -44,7 +48,7 @@ def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: 
     decision = _decide_from_headers(request, session)
     if decision is None:
         for rule in session.rules:
-            if rule.matches(request, rank, has_findings):
+            if rule.matches(request, rank, has_findings, known):
                 step = session.hit(rule)
                 delay = max(delay, step.delay_ms)
                 answer = answer_of(step, session.identities)
@@ -80,6 +84,13 @@ def _decide_from_headers(request: InsiRequest, session: Session) -> Decision | N
     return None
 
 
+def _known(request: InsiRequest, session: Session) -> bool:
+    """Does the base know someone with these birth name, sex and birth date (or this card)?"""
+    if request.operation is Operation.TRAITS:
+        return session.identities.knows_traits(request.traits)
+    return session.identities.knows_card(request.vitale)
+
+
 def _search(request: InsiRequest, session: Session) -> Decision:
     identities = session.identities
     if request.operation is Operation.TRAITS:
@@ -94,10 +105,6 @@ def _search(request: InsiRequest, session: Session) -> Decision:
         if identity.code_cr == "01":
             return Decision(Resultat.of("01"), f"{identity.id} is known to answer 01", ids)
         return Decision(Resultat.of("00", identity.individu()), f"found {identity.id}", ids)
-    if request.operation is Operation.TRAITS:
-        known = identities.knows_traits(request.traits)
-    else:
-        known = identities.knows_card(request.vitale)
-    if session.profile is Profile.QUALIFICATION and not known:
+    if session.profile is Profile.QUALIFICATION and not _known(request, session):
         return Decision(FaultAnswer(_ABSENT_FAULT[request.operation]), "absent from the test base (qualification)")
     return Decision(Resultat.of("01"), "no identity")

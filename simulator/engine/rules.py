@@ -82,6 +82,7 @@ WHEN_SCHEMA: dict[str, Any] = {
         "call": {"type": "integer", "minimum": 1},
         "calls": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
         "has_findings": {"type": "boolean"},
+        "in_base": {"type": "boolean"},
         "traits": {
             "type": "object",
             "additionalProperties": False,
@@ -129,9 +130,11 @@ class When:
     idam: str | None = None
     calls: frozenset[int] | None = None
     has_findings: bool | None = None
+    in_base: bool | None = None  # does the session's base know this birth name/sex/date (or card)?
     traits: tuple[tuple[str, str], ...] = ()
 
-    def matches(self, request: InsiRequest, rank: int, has_findings: bool) -> bool:
+    def matches(self, request: InsiRequest, rank: int, has_findings: bool, known=None) -> bool:
+        """``known()`` tells whether the session's base knows the person (asked only when needed)."""
         if self.operation is not None and request.operation is not self.operation:
             return False
         if self.idam is not None and request.headers.idam != self.idam:
@@ -139,6 +142,8 @@ class When:
         if self.calls is not None and rank not in self.calls:
             return False
         if self.has_findings is not None and has_findings != self.has_findings:
+            return False
+        if self.in_base is not None and (known is None or known() != self.in_base):
             return False
         if not self.traits:
             return True
@@ -171,8 +176,8 @@ class Rule:
     cnda: str = ""
     pack: str = ""
 
-    def matches(self, request: InsiRequest, rank: int = 1, has_findings: bool = False) -> bool:
-        return self.when.matches(request, rank, has_findings)
+    def matches(self, request: InsiRequest, rank: int = 1, has_findings: bool = False, known=None) -> bool:
+        return self.when.matches(request, rank, has_findings, known)
 
     def step(self, hit: int) -> AnswerStep:
         """The answer of the ``hit``-th match (0-based); the last step repeats."""
@@ -272,6 +277,7 @@ def build_rule(
             idam=when.get("idam"),
             calls=frozenset(calls) if calls else None,
             has_findings=when.get("has_findings"),
+            in_base=when.get("in_base"),
             traits=tuple((name, normalize_trait(value)) for name, value in when.get("traits", {}).items()),
         ),
         description=data.get("description", ""),

@@ -151,11 +151,11 @@ class Session:
             self._hits[rule.id] += 1
         return rule.step(count)
 
-    def take_injection(self, request, rank: int, has_findings: bool) -> tuple[Injection, AnswerStep] | None:
+    def take_injection(self, request, rank: int, has_findings: bool, known=None) -> tuple[Injection, AnswerStep] | None:
         """The first injected fault matching this request, used once."""
         with self._lock:
             for injection in self.injections:
-                if injection.remaining == 0 or not injection.rule.matches(request, rank, has_findings):
+                if injection.remaining == 0 or not injection.rule.matches(request, rank, has_findings, known):
                     continue
                 step = injection.rule.step(injection.used)
                 injection.used += 1
