@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from simulator.conformance import RULES
 from simulator.config import fixture
+from simulator.conformance import RULES
 from simulator.soap.catalogue import FaultCatalogue
 
 from .conftest import REPO
