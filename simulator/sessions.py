@@ -133,7 +133,8 @@ class SessionRegistry:
         for name in names:
             rules.extend(self.packs.rules(name))
         session.packs = list(names)
-        session.rules = rules
+        # rules on in_base stand in for the base: after every other rule, whatever the pack order
+        session.rules = [rule for rule in rules if not rule.is_fallback] + [rule for rule in rules if rule.is_fallback]
 
     def config_of(self, session: Session) -> dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ PREFIX = "/_admin"
 
 
 def create_admin(simulator) -> Flask:
-    app = Flask("insi_harness_admin")
+    app = Flask("insi_harness_admin", static_folder=None)  # no /static route serving files from the cwd
     app.config["SIMULATOR"] = simulator
     app.json.sort_keys = False
     for module in (health, openapi, sessions, journal, scenarios, identities, faults):

@@ -34,16 +34,24 @@ def identity_json(identity) -> dict:
     }
 
 
+def _int(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad(name, f"{name} must be an integer") from None
+    if not low <= number <= high:
+        raise bad(name, f"{name} must be between {low} and {high}")
+    return number
+
+
 @blueprint.get("/sessions/<session_id>/identities")
 def list_identities(session_id: str):
     session = session_or_404(session_id)
-    try:
-        offset = int(request.args.get("offset", 0))
-        limit = int(request.args.get("limit", 100))
-    except ValueError:
-        raise bad("offset", "offset and limit must be integers") from None
-    if offset < 0 or not 1 <= limit <= MAX_PAGE:
-        raise bad("limit", f"offset >= 0 and 1 <= limit <= {MAX_PAGE}")
+    offset = _int("offset", 0, 0, 10**9)
+    limit = _int("limit", 100, 1, MAX_PAGE)
     everyone = list(session.identities.all())
     page = everyone[offset : offset + limit]
     return jsonify(count=len(everyone), offset=offset, limit=limit, identities=[identity_json(i) for i in page])

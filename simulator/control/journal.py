@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -42,6 +43,22 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return number
 
 
+def _time(name: str) -> str | None:
+    """An ISO 8601 time as the journal writes them (UTC, ``+00:00``), so that they compare as text."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad(
+            name, f"{name} must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z (write a '+' offset as %2B)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def query_from_args(session_id: str, limit_default: int = 100, limit_max: int = MAX_PAGE) -> JournalQuery:
     known = {
         "operation", "code_cr", "fault", "has_findings", "nom", "prenom", "date_naissance",
@@ -59,8 +76,8 @@ def query_from_args(session_id: str, limit_default: int = 100, limit_max: int = 
         nom_naissance=request.args.get("nom"),
         prenom=request.args.get("prenom"),
         date_naissance=request.args.get("date_naissance"),
-        since=request.args.get("since"),
-        until=request.args.get("until"),
+        since=_time("since"),
+        until=_time("until"),
         offset=_int("offset", 0, 0, 10**9),
         limit=_int("limit", limit_default, 1, limit_max),
     )

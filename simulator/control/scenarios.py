@@ -41,6 +41,10 @@ def upload_pack(name: str):
         pack = simulator().packs.upload(name, text)
     except DataFileError as error:
         raise ApiError(400, str(error), f"line {error.line}" if error.line else "body") from None
+    registry = simulator().sessions
+    for session in registry.all():  # sessions where it is active use the new version from now on
+        if name in session.packs:
+            registry.set_packs(session, session.packs)
     return jsonify(pack), 201
 
 
@@ -56,7 +60,8 @@ def activate_pack(session_id: str):
     name = json_body().get("name")
     if not isinstance(name, str):
         raise bad("name", "name (a scenario pack) is required")
-    _pack_or_404(name)
+    if name not in simulator().packs.names():
+        raise bad("name", f"unknown scenario pack {name!r}")
     if name not in session.packs:
         simulator().sessions.set_packs(session, [*session.packs, name])
     return jsonify(packs=session.packs)

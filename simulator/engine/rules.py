@@ -33,6 +33,7 @@ from .messages import (
 )
 
 TRAIT_NAMES = ["NomNaissance", "Prenom", "Sexe", "DateNaissance", "LieuNaissance"]
+VITALE_NAMES = ["MatriculeIndividu", "MatriculeOD", "NomNaissance", "DateNaissance", "RangNaissance"]
 
 _ANSWER_PROPERTIES: dict[str, Any] = {
     "identity": {"type": "string", "minLength": 1},
@@ -83,6 +84,11 @@ WHEN_SCHEMA: dict[str, Any] = {
         "calls": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
         "has_findings": {"type": "boolean"},
         "in_base": {"type": "boolean"},
+        "vitale": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: {"type": "string"} for name in VITALE_NAMES},
+        },
         "traits": {
             "type": "object",
             "additionalProperties": False,
@@ -132,6 +138,7 @@ class When:
     has_findings: bool | None = None
     in_base: bool | None = None  # does the session's base know this birth name/sex/date (or card)?
     traits: tuple[tuple[str, str], ...] = ()
+    vitale: tuple[tuple[str, str], ...] = ()
 
     def matches(self, request: InsiRequest, rank: int, has_findings: bool, known=None) -> bool:
         """``known()`` tells whether the session's base knows the person (asked only when needed)."""
@@ -145,6 +152,8 @@ class When:
             return False
         if self.in_base is not None and (known is None or known() != self.in_base):
             return False
+        if self.vitale and not self._vitale_matches(request):
+            return False
         if not self.traits:
             return True
         sent = request.traits
@@ -157,6 +166,19 @@ class When:
             elif normalize_trait(getattr(sent, _TRAIT_FIELDS[name])) != wanted:
                 return False
         return True
+
+    def _vitale_matches(self, request: InsiRequest) -> bool:
+        sent = request.vitale
+        if sent is None:
+            return False
+        values = {
+            "MatriculeIndividu": sent.matricule_individu.num_identifiant if sent.matricule_individu else None,
+            "MatriculeOD": sent.matricule_od.num_identifiant if sent.matricule_od else None,
+            "NomNaissance": sent.nom_naissance,
+            "DateNaissance": sent.date_naissance,
+            "RangNaissance": sent.rang_naissance,
+        }
+        return all(normalize_trait(values[name]) == wanted for name, wanted in self.vitale)
 
 
 _TRAIT_FIELDS = {
@@ -179,6 +201,11 @@ class Rule:
     def matches(self, request: InsiRequest, rank: int = 1, has_findings: bool = False, known=None) -> bool:
         return self.when.matches(request, rank, has_findings, known)
 
+    @property
+    def is_fallback(self) -> bool:
+        """Rules on ``in_base`` stand in for the base: they are tried after the others."""
+        return self.when.in_base is not None
+
     def step(self, hit: int) -> AnswerStep:
         """The answer of the ``hit``-th match (0-based); the last step repeats."""
         return self.steps[min(hit, len(self.steps) - 1)]
@@ -193,7 +220,7 @@ def answer_of(step: AnswerStep, identities) -> Answer | None:
     if kind == "identity":
         identity = identities.get(value)
         if identity is None or identity.ins is None:
-            raise LookupError(f"identity {value!r} is not in this session's base (or has no INS)")
+            return None  # removed from this session: the base answers instead
         return Resultat.of("00", identity.individu())
     if kind == "code_cr":
         return Resultat.of(value)
@@ -279,6 +306,7 @@ def build_rule(
             has_findings=when.get("has_findings"),
             in_base=when.get("in_base"),
             traits=tuple((name, normalize_trait(value)) for name, value in when.get("traits", {}).items()),
+            vitale=tuple((name, normalize_trait(value)) for name, value in when.get("vitale", {}).items()),
         ),
         description=data.get("description", ""),
         cnda=data.get("cnda", ""),

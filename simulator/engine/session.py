@@ -98,10 +98,12 @@ class SessionIdentities:
         return self._visible(self.shared.search_vitale(query) + self.own.search_vitale(query))
 
     def knows_traits(self, query: TraitsQuery) -> bool:
-        return self.shared.knows_traits(query) or self.own.knows_traits(query)
+        """Someone visible in this session has this birth name, sex and birth date."""
+        return any(self.get(i.id) is i for i in self.shared.candidates(query) + self.own.candidates(query))
 
     def knows_card(self, query: VitaleQuery) -> bool:
-        return self.shared.knows_card(query) or self.own.knows_card(query)
+        """A beneficiary visible in this session is on this card (or has this matricule)."""
+        return any(self.get(b.identity.id) is b.identity for b in self.shared.card(query) + self.own.card(query))
 
     @property
     def beneficiaries(self):
@@ -145,10 +147,11 @@ class Session:
             return seen
 
     def hit(self, rule: Rule) -> AnswerStep:
-        """The step answered by this match of ``rule`` (sequences advance per session)."""
+        """The step answered by this match of ``rule`` (sequences advance per session and rule)."""
+        key = (rule.pack, rule.id)
         with self._lock:
-            count = self._hits[rule.id]
-            self._hits[rule.id] += 1
+            count = self._hits[key]
+            self._hits[key] += 1
         return rule.step(count)
 
     def take_injection(self, request, rank: int, has_findings: bool, known=None) -> tuple[Injection, AnswerStep] | None:

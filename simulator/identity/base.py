@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from ..datafile import DataFileError, check_schema, line_of, load_yaml
+from ..datafile import DataFileError, check_schema, gc_paused, line_of, load_yaml_fast, load_yaml_tracked
 from ..engine.messages import Individu, Ins, Tiq, TraitsQuery, VitaleQuery
 from .matricule import MatriculeKind, compute_key
 from .normalize import normalize_trait, split_first_names
@@ -189,28 +189,31 @@ class IdentityBase:
             and _first_name_matches(sent, identity, first_names)
         ]
 
+    def candidates(self, query: TraitsQuery) -> list[Identity]:
+        """Everyone with this birth name, sex and birth date (whatever the rest)."""
+        return list(self._by_traits.get(_traits_key(query.nom_naissance, query.sexe, query.date_naissance), ()))
+
+    def card(self, query: VitaleQuery) -> list[Beneficiary]:
+        """The beneficiaries of the card read (by holder's matricule, else individual matricule)."""
+        od, individu = _num(query.matricule_od), _num(query.matricule_individu)
+        if od:
+            return list(self._by_assure.get(od, ()))
+        return list(self._by_individu.get(individu, ())) if individu else []
+
     def knows_traits(self, query: TraitsQuery) -> bool:
         """True when someone has this birth name, sex and birth date (whatever the rest)."""
-        return bool(self._by_traits.get(_traits_key(query.nom_naissance, query.sexe, query.date_naissance)))
+        return bool(self.candidates(query))
 
     def knows_card(self, query: VitaleQuery) -> bool:
         """True when the card (its holder's matricule) or the individual matricule is known."""
-        od, individu = _num(query.matricule_od), _num(query.matricule_individu)
-        return bool((od and self._by_assure.get(od)) or (individu and self._by_individu.get(individu)))
+        return bool(self.card(query))
 
     def search_vitale(self, query: VitaleQuery) -> list[Identity]:
         """Beneficiaries of a card matching what was read on it."""
-        od = _num(query.matricule_od)
         individu = _num(query.matricule_individu)
-        if od:
-            candidates: Iterable[Beneficiary] = self._by_assure.get(od, ())
-        elif individu:
-            candidates = self._by_individu.get(individu, ())
-        else:
-            return []
         nom = normalize_trait(query.nom_naissance)
         found = []
-        for beneficiary in candidates:
+        for beneficiary in self.card(query):
             if individu and beneficiary.matricule_individu and beneficiary.matricule_individu != individu:
                 continue
             if query.date_naissance and query.date_naissance != beneficiary.identity.date_naissance:
@@ -339,8 +342,25 @@ def add_rows(base: IdentityBase, rows: list[dict], label: str) -> None:
 
 
 def load_base(paths: Iterable[Path | str]) -> IdentityBase:
-    """Load and index one or more base files (later files add people and cards)."""
+    """Load and index one or more base files (later files add people and cards).
+
+    Files are read the fast way (:func:`~simulator.datafile.load_yaml_fast`: no line tracking, so
+    100,000 identities load in a few seconds). An error found on the way (bad YAML, schema) comes
+    with its line; one found while building the base (a wrong key, an id used twice...) cannot, so
+    the files are then loaded again with line tracking, to raise the same error with its line.
+    """
+    paths = [Path(path) for path in paths]
+    try:
+        return _load_base(paths, load_yaml_fast)
+    except DataFileError as error:
+        if error.line is not None:
+            raise
+    return _load_base(paths, load_yaml_tracked)
+
+
+def _load_base(paths: list[Path], load) -> IdentityBase:
     base = IdentityBase()
-    for path in map(Path, paths):
-        add_from_data(base, load_yaml(path, BASE_SCHEMA), path)
+    with gc_paused():  # hundreds of thousands of new objects, no cycles: spare the GC passes
+        for path in paths:
+            add_from_data(base, load(path, BASE_SCHEMA), path)
     return base
