@@ -61,7 +61,7 @@ def _served(app, name: str, server_factory=None):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        server.trigger.pull_trigger(server.close)  # closed from waitress's own loop
         thread.join(timeout=10)
 
 

@@ -67,6 +67,14 @@ class AdminClient:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
+        """Close the client's connections now: urllib3 2 leaves pooled sockets open until they are
+        garbage collected, which keeps a server that is stopping waiting for them."""
+        for adapter in self.http.adapters.values():
+            pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+            for key in list(pools.keys()) if pools is not None else ():
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
         self.http.close()
 
     def __enter__(self) -> AdminClient:

@@ -196,8 +196,11 @@ def _parse_untracked(text: str) -> Any:
                 return json.loads(as_json, parse_float=_reject, parse_constant=_reject)
             except ValueError:  # not plain JSON after all (JSONDecodeError, _NotPlainJson): read it as YAML
                 pass
+        # libyaml reads a few texts PyYAML refuses, mostly tabs used as separators: text with a tab
+        # goes to PyYAML, so that it is refused (or read) as it always was.
+        loader = _CSafeLoader if _CSafeLoader is not None and "\t" not in text else yaml.SafeLoader
         try:
-            return yaml.load(text, Loader=_CSafeLoader or yaml.SafeLoader)  # noqa: S506 (safe loaders only)
+            return yaml.load(text, Loader=loader)  # noqa: S506 (safe loaders only)
         except yaml.YAMLError:
             return _UNPARSED
 
@@ -205,7 +208,7 @@ def _parse_untracked(text: str) -> Any:
 def _parse_tracked_fast(text: str, path: Path | str) -> Any:
     """:func:`parse_yaml` through libyaml when it is there and the text parses; a syntax error
     (or no libyaml) goes to :func:`parse_yaml`, so its message and line are the usual ones."""
-    if _CLineLoader is not None:
+    if _CLineLoader is not None and "\t" not in text:
         try:
             with gc_paused():
                 return yaml.load(text, Loader=_CLineLoader)  # noqa: S506 (a CSafeLoader subclass)

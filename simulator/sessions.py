@@ -78,6 +78,10 @@ class PackLibrary:
 
     def upload(self, name: str, text: str) -> dict[str, Any]:
         """Check an uploaded pack (errors name the line) and keep it under --data."""
+        if (self.builtin_dir / f"{name}.yaml").is_file():
+            raise DataFileError(
+                f"{name}.yaml (uploaded)", None, f"{name!r} is a pack shipped with insi-harness: choose another name"
+            )
         label = f"{name}.yaml (uploaded)"
         data = parse_yaml(text, label)
         check_schema(data, RULES_SCHEMA, label)

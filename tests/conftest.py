@@ -80,7 +80,8 @@ class LiveServer:
         return self
 
     def __exit__(self, *exc):
-        self.server.close()
+        # close from waitress's own loop: closing its sockets from this thread races its select()
+        self.server.trigger.pull_trigger(self.server.close)
         self.thread.join(timeout=5)
 
 

@@ -33,6 +33,7 @@ _ABSENT_FAULT = {Operation.TRAITS: "insi_102", Operation.VITALE: "insi_101"}
 
 def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: bool = False) -> Decision:
     delay = 0
+    delayed_by: list[str] = []
 
     def known() -> bool:
         return _known(request, session)
@@ -44,13 +45,17 @@ def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: 
         answer = answer_of(step, session.identities)
         if answer is not None:
             return Decision(answer, f"injected {injection.id} ({injection.rule.id})", delay_ms=delay)
+        if delay:
+            delayed_by.append(f"injected {injection.id} ({injection.rule.id})")
 
     decision = _decide_from_headers(request, session)
     if decision is None:
         for rule in session.rules:
             if rule.matches(request, rank, has_findings, known):
                 step = session.hit(rule)
-                delay = max(delay, step.delay_ms)
+                if step.delay_ms:
+                    delay = max(delay, step.delay_ms)
+                    delayed_by.append(f"rule {rule.id}")
                 answer = answer_of(step, session.identities)
                 if answer is not None:
                     decision = Decision(answer, f"rule {rule.id}")
@@ -58,6 +63,8 @@ def decide(request: InsiRequest, session: Session, rank: int = 1, has_findings: 
     if decision is None:
         decision = _search(request, session)
     decision.delay_ms = max(decision.delay_ms, delay)
+    if delayed_by:
+        decision.reason += f"; delayed {decision.delay_ms} ms by {', '.join(delayed_by)}"
     return decision
 
 

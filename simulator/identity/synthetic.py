@@ -49,7 +49,7 @@ from faker.providers import BaseProvider
 from faker.providers.person.fr_FR import Provider as FrPersonProvider
 
 from ..config import fixture
-from ..datafile import DataFileError, load_yaml
+from ..datafile import DataFileError, line_of, load_yaml
 from .matricule import MatriculeKind, compute_key
 from .normalize import normalize_trait
 
@@ -132,9 +132,10 @@ def load_cog(path: Path | str | None = None) -> CogSubset:
     data = load_yaml(path, COG_SCHEMA)
     names: dict[str, str] = {}
     for section in ("communes", "pays"):
-        for entry in data[section]:
+        for index, entry in enumerate(data[section]):
             if entry["code"] in names:
-                raise DataFileError(path, None, f"{section}: COG code {entry['code']} is listed twice")
+                line = line_of(data, [section, index])
+                raise DataFileError(path, line, f"{section}/{index}: COG code {entry['code']} is listed twice")
             names[entry["code"]] = entry["nom"]
     communes = [entry["code"] for entry in data["communes"]]
     return CogSubset(

@@ -199,14 +199,14 @@ class SoapEndpoint:
         self.journal.append(
             JournalEntry(
                 session=session.id,
-                time=started_at.isoformat(),
+                time=started_at.isoformat(timespec="microseconds"),
                 operation=state.operation.value if state.operation else None,
                 rank=state.rank,
                 http_status=reply.code if reply is not None else 0,
                 duration_ms=round(duration_ms, 3),
                 request=body,
                 response=reply.body if reply is not None else b"",
-                code_cr=state.code_cr if state.code_cr and state.code_cr.isdigit() else None,
+                code_cr=state.code_cr if state.code_cr in ("00", "01", "02") else None,
                 fault=self.catalogue[state.fault_key].detail_code if state.fault_key else None,
                 traits=_traits_of(state.request),
                 headers=asdict(state.headers) if state.headers is not None else {},
