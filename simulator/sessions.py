@@ -109,8 +109,16 @@ class SessionRegistry:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._restore()
-        if DEFAULT_SESSION_ID not in self._sessions:
-            self._sessions[DEFAULT_SESSION_ID] = self._build(DEFAULT_SESSION_ID, {}, _now())
+        default = self._sessions.get(DEFAULT_SESSION_ID)
+        if default is None:
+            default = self._build(DEFAULT_SESSION_ID, {}, _now())
+            default.calls = store.max_rank(DEFAULT_SESSION_ID)
+            default.message_ids = store.message_ids(DEFAULT_SESSION_ID)
+            self._sessions[DEFAULT_SESSION_ID] = default
+        # the command line decides the default session's profile, whatever was saved
+        default.profile = Profile(defaults["profile"])
+        default.first_names = FirstNameMatch(defaults["first_names"])
+        self.save(default)
 
     # -- building --------------------------------------------------------
 

@@ -244,7 +244,9 @@ def sleeps(monkeypatch):
 
 
 def answered_by(label: str, rule_id: str) -> bool:
-    """Does a journal ``answer`` label name this rule? ("rule X", or "MalformedAnswer (rule X)")."""
+    """Does a journal ``answer`` label name this rule? ("rule X", "MalformedAnswer (rule X)", or either
+    followed by "; delayed N ms by rule X")."""
+    label = label.split("; delayed ", 1)[0]
     return label == f"rule {rule_id}" or label.endswith(f"(rule {rule_id})")
 
 

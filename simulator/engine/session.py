@@ -139,12 +139,16 @@ class Session:
             return self.calls
 
     def remember_message_id(self, message_id: str | None) -> frozenset[str]:
-        """Record ``message_id``; returns the ids seen *before* this request."""
+        """Record ``message_id``; returns it alone when it was seen before (else nothing).
+
+        (The conformance check only asks whether this id is among those seen.)
+        """
+        if not message_id:
+            return frozenset()
         with self._lock:
-            seen = frozenset(self.message_ids)
-            if message_id:
-                self.message_ids.add(message_id)
-            return seen
+            seen = message_id in self.message_ids
+            self.message_ids.add(message_id)
+        return frozenset((message_id,)) if seen else frozenset()
 
     def hit(self, rule: Rule) -> AnswerStep:
         """The step answered by this match of ``rule`` (sequences advance per session and rule)."""

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from spyne import Application  # noqa: E402
@@ -209,7 +209,7 @@ class SoapEndpoint:
                 code_cr=state.code_cr if state.code_cr in ("00", "01", "02") else None,
                 fault=self.catalogue[state.fault_key].detail_code if state.fault_key else None,
                 traits=_traits_of(state.request),
-                headers=asdict(state.headers) if state.headers is not None else {},
+                headers=dict(vars(state.headers)) if state.headers is not None else {},
                 findings=[finding.to_dict() for finding in findings],
                 answer=_answer_label(state),
             )

@@ -14,6 +14,7 @@ import queue
 import sqlite3
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,6 +60,7 @@ _COLUMNS = (
 )
 _INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"  # noqa: S608 (constant)
 _BATCH = 500
+_GATHER_SECONDS = 0.02  # after the first entry, wait this long for others: fewer, larger commits
 _STOP = object()
 
 
@@ -115,7 +117,8 @@ class SqliteStore:
         self._local = threading.local()
         self._queue: queue.Queue = queue.Queue()
         self._writer_error: BaseException | None = None
-        with self._connect() as connection:
+        self._closed = False
+        with closing(self._connect()) as connection:
             connection.executescript(_SCHEMA)
         self._purge_retention()
         self._writer = threading.Thread(target=self._write_loop, name="insi-journal-writer", daemon=True)
@@ -140,6 +143,11 @@ class SqliteStore:
     # -- writing ---------------------------------------------------------
 
     def append(self, entry: JournalEntry) -> None:
+        if self._closed:
+            # a request finishing after shutdown (e.g. a long injected delay): write it directly
+            with closing(self._connect()) as connection:
+                connection.execute(_INSERT, _row(entry))
+            return
         self._queue.put(_row(entry))
 
     def _write_loop(self) -> None:
@@ -147,6 +155,8 @@ class SqliteStore:
         next_purge = time.monotonic() + 3600
         while True:
             first = self._queue.get()
+            if first is not _STOP:
+                time.sleep(_GATHER_SECONDS)
             batch = [first]
             while len(batch) < _BATCH:
                 try:
@@ -174,7 +184,8 @@ class SqliteStore:
 
     def flush(self) -> None:
         """Wait until every appended entry is committed."""
-        self._queue.join()
+        if self._writer.is_alive():
+            self._queue.join()
 
     # -- reading ---------------------------------------------------------
 
@@ -251,7 +262,7 @@ class SqliteStore:
         if self.retention_days is None:
             return
         limit = (datetime.now(UTC) - timedelta(days=self.retention_days)).isoformat()
-        with self._connect() as connection:
+        with closing(self._connect()) as connection:
             removed = connection.execute("DELETE FROM journal WHERE time < ?", (limit,)).rowcount
         if removed:
             log.info("journal: %d entries older than %s days removed", removed, self.retention_days)
@@ -274,6 +285,9 @@ class SqliteStore:
         self._reader().execute("DELETE FROM sessions WHERE id = ?", (session,))
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self._queue.put(_STOP)
         self._writer.join(timeout=30)
         connection = getattr(self._local, "connection", None)
