@@ -70,6 +70,7 @@ def after_scenario(context, scenario):
 
 def after_all(context):
     context.driver.close()
+    context.admin.close()
     summary = [record.to_dict() for record in getattr(context, "records", [])]
     context.report_dir.mkdir(parents=True, exist_ok=True)
     (context.report_dir / "scenarios.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))

@@ -62,7 +62,7 @@ def evidence_pack(records: list[ScenarioRecord], report_dir: Path) -> bytes:
             folders = [f"cnda-{number}" for number in record.cnda] or ["other"]
             frames = report_dir / record.frames_zip if record.frames_zip else None
             for folder in folders:
-                base = f"{folder}/{_slug(record.feature)}--{_slug(record.name)}"
+                base = f"{folder}/{_slug(record.feature)}--{_slug(record.name)}--{record.session[-40:]}"
                 if frames and frames.is_file():
                     with zipfile.ZipFile(frames) as source:
                         for name in source.namelist():

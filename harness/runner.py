@@ -84,12 +84,16 @@ def _reference_apm(options: RunOptions, workdir: Path):
         yield options.apm_url
         return
     from reference_apm.app import create_app as create_reference_apm
+    from reference_apm.app import registry_of
 
     apm = create_reference_apm(
         workdir / "reference-apm.sqlite3", defects=set(options.reference_defects), timeout=options.apm_timeout
     )
-    with _served(apm, "reference-apm") as url:
-        yield url
+    try:
+        with _served(apm, "reference-apm") as url:
+            yield url
+    finally:
+        registry_of(apm).close()
 
 
 def behave_args(options: RunOptions, simulator_url: str, apm_url: str | None, run_id: str) -> list[str]:

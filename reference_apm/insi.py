@@ -137,8 +137,12 @@ class InsiGateway:
 
     def _service(self, endpoint: str):
         with self._lock:
-            service = self._clients.get(endpoint)
+            cached = self._clients.get(endpoint)
+            service = cached[0] if cached else None
             if service is None:
+                # an APM talks to one INSi endpoint at a time: drop (and close) the clients of the others,
+                # else every reconfiguration leaves a keep-alive connection open on the old one
+                self._close_clients()
                 transport = _Transport(timeout=self.timeout, operation_timeout=self.timeout)
                 try:
                     client = Client(f"{endpoint}?wsdl", transport=transport, plugins=[WsaActionPlugin()])
@@ -148,8 +152,18 @@ class InsiGateway:
                     raise InsiError("network", f"the INSi WSDL could not be loaded: {error}") from error
                 # The address in the WSDL is whatever the server wrote: call the configured endpoint.
                 service = client.create_service(BINDING, endpoint)
-                self._clients[endpoint] = service
+                self._clients[endpoint] = (service, transport)
             return service
+
+    def _close_clients(self) -> None:
+        for _, transport in self._clients.values():
+            transport.session.close()
+        self._clients.clear()
+
+    def close(self) -> None:
+        """Close the HTTP connections of the INSi clients."""
+        with self._lock:
+            self._close_clients()
 
     def _message_id(self) -> str:
         if self.reuse_message_id:

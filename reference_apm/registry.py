@@ -88,6 +88,11 @@ class Registry:
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
+    def close(self) -> None:
+        """Close the INSi connections and the database."""
+        self.gateway.close()
+        self.store.close()
+
     # -- settings ----------------------------------------------------------------------------------
 
     @property

@@ -7,6 +7,7 @@ rule the APM broke (the evidence pack and the defect tests rely on it).
 from __future__ import annotations
 
 import json
+import time
 
 from behave import given, then, when
 from lxml import etree
@@ -131,7 +132,10 @@ def search_vitale(context, od, date):
 @then("l'INSi a répondu le code {code}")
 def insi_answered(context, code):
     entry = _last_entry(context)
-    assert entry["code_cr"] == code, f"l'INSi a répondu {entry['code_cr'] or entry['fault']}, le scénario attend {code}"
+    assert entry["code_cr"] == code, (
+        f"préparation du scénario (contrat INSi): l'INSi a répondu {entry['code_cr'] or entry['fault']}, "
+        f"le scénario attend {code}"
+    )
 
 
 @then('l\'APM indique "{outcome}"')
@@ -199,16 +203,25 @@ def history_contains(context, num):
 
 @then("l'APM a prévenu l'utilisateur")
 def user_warned(context):
-    message = context.driver.last_message()
-    assert message, "l'APM doit prévenir l'utilisateur (aucun message affiché)"
+    message = (context.outcome.message if context.outcome else "") or context.driver.last_message()
+    assert message, f"{RNIV}: sur un code 01, 02 ou une erreur, l'APM prévient l'utilisateur (aucun message affiché)"
 
 
 @then("l'APM a envoyé {count:d} requête à l'INSi")
 @then("l'APM a envoyé {count:d} requêtes à l'INSi")
+@then("l'APM a envoyé exactement {count:d} requête à l'INSi")
+@then("l'APM a envoyé exactement {count:d} requêtes à l'INSi")
 def request_count(context, count):
+    """Counts the session's journal, waiting for requests whose answer the simulator delays
+    (they are journaled when the delayed answer leaves, after the APM gave up)."""
+    deadline = time.monotonic() + context.timeout_delay_ms / 1000 + 2.0
     seen = _journal(context, limit=1)["count"]
+    while seen < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = _journal(context, limit=1)["count"]
     assert seen == count, (
-        f"{RNIV}: sur une erreur l'APM ne réessaie pas en boucle: {count} requête(s) attendue(s), {seen} reçue(s)"
+        f"{RNIV} (pas de nouvel essai en boucle): sur une erreur l'APM prévient l'utilisateur et ne réessaie pas "
+        f"de lui-même; {count} requête(s) attendue(s), {seen} reçue(s) par l'INSi"
     )
 
 
