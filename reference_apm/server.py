@@ -31,10 +31,12 @@ class ApmServer:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        self.server.close()
         if self._thread.is_alive():
+            self.server.trigger.pull_trigger(self.server.close)  # closed from waitress's own loop
             self._thread.join(timeout)
-        registry_of(self.app).store.close()
+        else:
+            self.server.close()
+        registry_of(self.app).close()
 
     def __enter__(self) -> ApmServer:
         return self.start()
