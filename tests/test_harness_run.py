@@ -270,6 +270,7 @@ _FIELD_ANSWERS = (
     ("matricule", lambda p: p.get("matricule") or ""),
     ("clé", lambda p: p.get("cle") or ""),
     ("OID", lambda p: p.get("oid") or ""),
+    ("INS historiques", lambda p: " ".join(item["matricule"] for item in p.get("ins_histo") or [])),
 )
 
 

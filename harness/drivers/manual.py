@@ -27,6 +27,7 @@ _FIELDS = (
     ("matricule", "matricule INS (vide si aucun)"),
     ("cle", "clé du matricule (vide si aucune)"),
     ("oid", "OID de l'INS (vide si aucun)"),
+    ("ins_histo", "INS historiques gardés (matricules séparés par des espaces, vide si aucun)"),
 )
 
 
@@ -125,7 +126,8 @@ class ManualDriver:
             how.append("avec le lieu de naissance")
         if strategy:
             how.append("en suivant la stratégie de l'APM (autres prénoms, liste, lieu de naissance)")
-        return self._search(patient_id, f"Lancez la recherche INSi par traits du patient {patient_id} {' '.join(how)}")
+        instruction = " ".join([f"Lancez la recherche INSi par traits du patient {patient_id}", *how])
+        return self._search(patient_id, instruction)
 
     def search_vitale(self, patient_id: str, card: dict[str, Any]) -> SearchOutcome:
         described = ", ".join(f"{key}={value}" for key, value in card.items())
@@ -139,7 +141,12 @@ class ManualDriver:
             record: dict[str, Any] = {"id": patient_id}
             for key, question in _FIELDS:
                 answer = self._ask(question, STATUSES if key == "status" else None)
-                record[key] = answer.split() if key == "prenoms" else (answer or None)
+                if key == "prenoms":
+                    record[key] = answer.split()
+                elif key == "ins_histo":
+                    record[key] = [{"matricule": number} for number in answer.split()]
+                else:
+                    record[key] = answer or None
             self._patient_cache[patient_id] = record
         return self._patient_cache[patient_id]
 
