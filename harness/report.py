@@ -58,11 +58,11 @@ def evidence_pack(records: list[ScenarioRecord], report_dir: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
         index = []
-        for record in records:
+        for number_in_run, record in enumerate(records, 1):
             folders = [f"cnda-{number}" for number in record.cnda] or ["other"]
             frames = report_dir / record.frames_zip if record.frames_zip else None
             for folder in folders:
-                base = f"{folder}/{_slug(record.feature)}--{_slug(record.name)}--{record.session[-40:]}"
+                base = f"{folder}/{number_in_run:03d}-{_slug(record.name)[:50]}"  # unique, and short for Windows
                 if frames and frames.is_file():
                     with zipfile.ZipFile(frames) as source:
                         for name in source.namelist():
