@@ -9,7 +9,6 @@ even a bug, becomes a SOAP fault: a client never sees a traceback.
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
@@ -19,7 +18,8 @@ from datetime import UTC, datetime
 
 from spyne import Application  # noqa: E402
 from spyne import const as spyne_const  # noqa: E402
-from spyne.server.wsgi import WsgiApplication  # noqa: E402
+from spyne.context import MethodContext  # noqa: E402
+from spyne.server import ServerBase  # noqa: E402
 
 from ..conformance import check_unparsed  # noqa: E402
 from ..engine.messages import HttpAnswer, MalformedAnswer, Resultat  # noqa: E402
@@ -29,7 +29,7 @@ from . import namespaces as ns  # noqa: E402
 from . import spyne_compat  # noqa: F401
 from .catalogue import FaultCatalogue  # noqa: E402
 from .layout import WireLayout  # noqa: E402
-from .protocol import STATE_KEY, InsiSoap12, RequestState  # noqa: E402
+from .protocol import InsiSoap12, RequestState  # noqa: E402
 from .resultat_xml import resultat_element  # noqa: E402
 from .service import InsiService  # noqa: E402
 from .wsdl import build_wsdl  # noqa: E402
@@ -59,6 +59,33 @@ def _request_url(environ: dict) -> str:
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
     return f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+
+
+class SpynePipeline(ServerBase):
+    """Spyne's request pipeline without its WSGI layer (the endpoint already did the HTTP part):
+    parse, dispatch, validate, call the service, serialize — each step Spyne's own."""
+
+    transport = "http://schemas.xmlsoap.org/soap/http"
+
+    def answer(self, body: bytes, state: RequestState) -> tuple[str, bytes]:
+        ctx = MethodContext(self, MethodContext.SERVER)
+        ctx.udc = state
+        ctx.in_string = [body]
+        context = self.generate_contexts(ctx)[0]
+        if context.in_error is None:
+            self.get_in_object(context)
+        if context.in_error is None:
+            self.get_out_object(context)
+        error = context.in_error or context.out_error
+        if error is not None:
+            context.out_error = error
+            context.out_string = None
+        self.get_out_string(context)
+        answer = b"".join(context.out_string)
+        context.close()
+        if error is None:
+            return "200 OK", answer
+        return self.app.out_protocol.fault_to_http_response_code(error), answer
 
 
 class DropConnection(Exception):  # noqa: N818 — an order, not an error
@@ -105,7 +132,7 @@ class SoapEndpoint:
         self.journal = journal
         self.check_conformance = check_conformance
         self.spyne_app = build_spyne_application(catalogue, layout)
-        self._spyne_wsgi = WsgiApplication(self.spyne_app, chunked=True, max_content_length=max_body_bytes + 1)
+        self._spyne = SpynePipeline(self.spyne_app)
         self._wsdl_cache: dict[str, bytes] = {}
         self._wsdl_lock = threading.Lock()
 
@@ -241,18 +268,9 @@ class SoapEndpoint:
         if body is None:
             return b"", self._fault("request_too_large", state, f"over {self.max_body_bytes} bytes")
 
-        inner = dict(environ)
-        inner["wsgi.input"] = io.BytesIO(body)
-        inner["CONTENT_LENGTH"] = str(len(body))
-        inner[STATE_KEY] = state
-        captured: dict = {}
-
-        def capture_start(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-
-        answer = b"".join(self._spyne_wsgi(inner, capture_start))
-        headers = [(name, value) for name, value in captured["headers"] if name.lower() != "content-length"]
-        return body, Reply(captured["status"], headers, answer)
+        state.content_type = content_type
+        status, answer = self._spyne.answer(body, state)
+        return body, Reply(status, [("Content-Type", self.layout.content_type)], answer)
 
 
 def _traits_of(request) -> dict:

@@ -47,15 +47,13 @@ class InsiFault(Fault):
 
 
 _RENDER_CACHE_SIZE = 4096
-STATE_KEY = "insi.state"  # WSGI environ key of the RequestState
-
-
 @dataclass
 class RequestState:
     """What one request was and how it was answered: filled by the endpoint,
     the protocol and the service; read by the log line and the journal."""
 
     session: Any = None  # the engine Session
+    content_type: str = ""  # of the HTTP request (its SOAP 1.2 "action" parameter is checked)
     rank: int = 0
     check_conformance: bool = True
     operation: Operation | None = None
@@ -71,19 +69,11 @@ class RequestState:
 
 
 def request_state(ctx) -> RequestState:
-    """The :class:`RequestState` of a Spyne method context.
-
-    The endpoint puts one in the WSGI environ (``insi.state``) so that it can
-    log the outcome; without it (a bare Spyne server) one is created here.
-    """
-    state = getattr(ctx, "udc", None)
-    if not isinstance(state, RequestState):
-        environ = getattr(getattr(ctx, "transport", None), "req_env", None) or {}
-        state = environ.get(STATE_KEY)
-        if not isinstance(state, RequestState):
-            state = RequestState()
-        ctx.udc = state
-    return state
+    """The :class:`RequestState` of a Spyne method context (the endpoint sets it as ``ctx.udc``;
+    one is created for a context that comes from elsewhere)."""
+    if not isinstance(ctx.udc, RequestState):
+        ctx.udc = RequestState()
+    return ctx.udc
 
 
 _PROLOG_SKIPS = ((b"<?", b"?>"), (b"<!--", b"-->"))
@@ -211,8 +201,7 @@ class InsiSoap12(Soap12):
         state.operation, method_key = known
         expected_action = ns.ACTION_PREFIX + state.operation.value
         sent_actions = [state.headers.action]
-        if ctx.transport is not None and hasattr(ctx.transport, "req_env"):
-            sent_actions.append(_action_parameter(ctx.transport.req_env.get("CONTENT_TYPE")))
+        sent_actions.append(_action_parameter(state.content_type))
         for action in sent_actions:
             if action and action != expected_action:
                 raise InsiFault("action_mismatch", f"action {action} with a {payload.tag} body")
