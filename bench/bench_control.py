@@ -21,18 +21,13 @@ test: the cost target (<= 15 %) is reported, not asserted. Usage and reading: ``
 from __future__ import annotations
 
 import argparse
-import array
-import http.client
 import itertools
 import json
 import multiprocessing as mp
 import os
-import platform
 import sys
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -40,10 +35,6 @@ if str(BENCH_DIR) not in sys.path:  # imported from elsewhere: make ``bench_soap
     sys.path.insert(0, str(BENCH_DIR))
 
 from bench_soap import (  # noqa: E402 — after the path set-up above (bench_soap adds the repository)
-    HOST,
-    MAX_ERRORS_PER_CLIENT,
-    PATH,
-    PIPE_TIMEOUT,
     REPO,
     RESULTS_DIR,
     Cell,
@@ -51,9 +42,13 @@ from bench_soap import (  # noqa: E402 — after the path set-up above (bench_so
     ServerHandle,
     _quiet_logging,
     capture_answer,
+    client_job_settings,
     fmt,
-    git_commit,
-    versions,
+    load_settings,
+    run_client_jobs,
+    run_info,
+    serve,
+    start_server,
 )
 
 # name -> (journal, conformance)
@@ -70,7 +65,6 @@ def control_server_process(name: str, conn, threads: int, request_log: bool):
     """Entry point of a server process: a simulator with the ``name`` settings, obeying the parent."""
     from simulator.app import create_app
     from simulator.config import Settings
-    from simulator.server import make_server
     from simulator.store.journal import JournalQuery
 
     _quiet_logging(request_log)
@@ -78,209 +72,55 @@ def control_server_process(name: str, conn, threads: int, request_log: bool):
     flush_wait = [0.0, 0.0]  # total, longest: time spent waiting for the journal writer at the end of jobs
     with tempfile.TemporaryDirectory(prefix=f"insi-bench-{name}-") as tmp:
         simulator = create_app(Settings(data_dir=Path(tmp) / "data", journal=journal, conformance=conformance))
-        server = make_server(simulator, HOST, 0, threads)
-        runner = threading.Thread(target=server.run, name="waitress", daemon=True)
-        runner.start()
-        conn.send(("ready", server.effective_port, os.getpid()))
+
+        def cpu() -> float:
+            # the writer thread's work belongs to the job that queued it: wait for it first
+            started = time.perf_counter()
+            simulator.store.flush()
+            waited = time.perf_counter() - started
+            flush_wait[0] += waited
+            flush_wait[1] = max(flush_wait[1], waited)
+            return time.process_time()
+
+        def stats() -> dict:
+            session = simulator.default_session
+            rows, _ = simulator.store.query(JournalQuery(session=session.id, limit=1))
+            flagged, _ = simulator.store.query(JournalQuery(session=session.id, limit=1, has_findings=True))
+            db = Path(tmp) / "data"
+            return {
+                "calls": session.calls,
+                "message_ids_remembered": len(session.message_ids),
+                "journal_rows": rows,
+                "journal_rows_with_findings": flagged,
+                "journal_bytes_on_disk": sum(p.stat().st_size for p in db.glob("*.sqlite3*")),
+                "flush_wait_total_s": round(flush_wait[0], 4),
+                "flush_wait_max_s": round(flush_wait[1], 4),
+            }
+
         try:
-            while conn.poll(3600):  # bounded: a forgotten server stops after an hour idle
-                try:
-                    command, *_args = conn.recv()
-                except EOFError:
-                    break
-                if command == "cpu":
-                    # the writer thread's work belongs to the job that queued it: wait for it first
-                    started = time.perf_counter()
-                    simulator.store.flush()
-                    waited = time.perf_counter() - started
-                    flush_wait[0] += waited
-                    flush_wait[1] = max(flush_wait[1], waited)
-                    conn.send(time.process_time())
-                elif command == "stats":
-                    session = simulator.default_session
-                    rows, _ = simulator.store.query(JournalQuery(session=session.id, limit=1))
-                    flagged, _ = simulator.store.query(JournalQuery(session=session.id, limit=1, has_findings=True))
-                    db = Path(tmp) / "data"
-                    conn.send(
-                        {
-                            "calls": session.calls,
-                            "message_ids_remembered": len(session.message_ids),
-                            "journal_rows": rows,
-                            "journal_rows_with_findings": flagged,
-                            "journal_bytes_on_disk": sum(p.stat().st_size for p in db.glob("*.sqlite3*")),
-                            "flush_wait_total_s": round(flush_wait[0], 4),
-                            "flush_wait_max_s": round(flush_wait[1], 4),
-                        }
-                    )
-                elif command == "stop":
-                    break
+            serve(simulator, conn, threads, {"cpu": cpu, "stats": stats})
         finally:
-            server.close()
-            runner.join(timeout=5)
             simulator.close()
             conn.close()
-
-
-def start_control_server(ctx, name: str, threads: int, request_log: bool) -> ServerHandle:
-    parent, child = ctx.Pipe()
-    process = ctx.Process(
-        target=control_server_process, args=(name, child, threads, request_log), name=f"bench-{name}", daemon=True
-    )
-    process.start()
-    child.close()
-    if not parent.poll(PIPE_TIMEOUT):
-        process.terminate()  # our own child, by its handle
-        raise RuntimeError(f"the {name} server did not start within {PIPE_TIMEOUT:.0f} s")
-    _, port, _pid = parent.recv()
-    return ServerHandle(name, process, parent, port)
 
 
 # -- clients: bench_soap's, except that every request has its own MessageID ------------
 
 
-def _client_thread(job: dict, parts: tuple[bytes, bytes], expected: bytes, barrier, go, plan: dict, out: list):
-    headers = {"Content-Type": job["content_type"]}
-    conn = http.client.HTTPConnection(HOST, job["port"], timeout=job["timeout"])
-    head, tail = parts
-    numbers, tag = job["numbers"], job["tag"]
-    fixed = head + PLACEHOLDER.encode() + tail
-    unique = job["message_id"] == "unique"
-    latencies = array.array("d")
-    ok = errors = mismatches = reconnects = 0
-
-    def one() -> tuple[int, bytes, bool]:
-        body = head + f"uuid:{tag}-4000-8000-{next(numbers):012x}".encode() + tail if unique else fixed
-        conn.request("POST", PATH, body, headers)
-        response = conn.getresponse()
-        return response.status, response.read(), response.will_close
-
-    try:
-        for _ in range(job["warmup_requests"]):
-            try:
-                one()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-        barrier.wait(timeout=PIPE_TIMEOUT)
-        if not go.wait(timeout=PIPE_TIMEOUT):
-            return
-        deadline, limit = plan["deadline"], plan["max_requests"]
-        perf_counter = time.perf_counter
-        t_start = perf_counter()
-        for _ in range(limit):  # bounded in count, and in time by the deadline
-            t0 = perf_counter()
-            if t0 >= deadline:
-                break
-            try:
-                status, data, will_close = one()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                errors += 1
-                if errors >= MAX_ERRORS_PER_CLIENT:
-                    break
-                continue
-            elapsed = perf_counter() - t0
-            if will_close:
-                reconnects += 1
-            if status != 200:
-                errors += 1
-                if errors >= MAX_ERRORS_PER_CLIENT:
-                    break
-            elif data != expected:
-                mismatches += 1
-            else:
-                ok += 1
-                latencies.append(elapsed)
-        out.append(
-            {
-                "ok": ok,
-                "errors": errors,
-                "mismatches": mismatches,
-                "reconnects": reconnects,
-                "start": t_start,
-                "end": perf_counter(),
-                "latencies": latencies,
-            }
-        )
-    except Exception as error:  # noqa: BLE001 — reported to the parent, never swallowed
-        out.append({"failure": repr(error)})
-    finally:
-        conn.close()
-
-
-def _run_client_job(conn, job: dict, parts: tuple[bytes, bytes], expected: bytes, numbers, tag: str) -> dict:
-    clients = job["clients"]
-    barrier = threading.Barrier(clients + 1)
-    go = threading.Event()
-    plan: dict = {}
-    out: list = []
-    job = {**job, "numbers": numbers, "tag": tag}  # next() of an itertools.count is atomic: ids never repeat
-    threads = [
-        threading.Thread(target=_client_thread, args=(job, parts, expected, barrier, go, plan, out), daemon=True)
-        for _ in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        barrier.wait(timeout=PIPE_TIMEOUT)
-    except threading.BrokenBarrierError:
-        return {"failure": "client threads did not get ready (warm-up failed?)"}
-    conn.send("ready")
-    if not conn.poll(PIPE_TIMEOUT) or conn.recv() != "go":
-        return {"failure": "no go from the parent"}
-    cpu0 = time.process_time()
-    now = time.perf_counter()
-    plan["deadline"] = now + (job["duration"] if job["duration"] else job["time_cap"])
-    plan["max_requests"] = job["requests"] if job["requests"] else job["max_requests"]
-    go.set()
-    for thread in threads:
-        thread.join(timeout=(plan["deadline"] - now) + job["timeout"] + 5)
-    cpu = time.process_time() - cpu0
-    failures = [entry["failure"] for entry in out if "failure" in entry]
-    if failures or len(out) != clients:
-        return {"failure": f"{clients - len(out)} client threads hung; failures: {failures[:3]}"}
-    merged = array.array("d")
-    for entry in out:
-        merged.extend(entry["latencies"])
-    return {
-        "ok": sum(entry["ok"] for entry in out),
-        "errors": sum(entry["errors"] for entry in out),
-        "mismatches": sum(entry["mismatches"] for entry in out),
-        "reconnects": sum(entry["reconnects"] for entry in out),
-        "span": max(entry["end"] for entry in out) - min(entry["start"] for entry in out),
-        "cpu": cpu,
-        "latencies": merged.tobytes(),
-    }
-
-
 def control_client_process(conn, parts: tuple[bytes, bytes], expected: bytes):
-    """Entry point of a load-generating process (as bench_soap's, with a MessageID per request)."""
-    numbers = itertools.count()
+    """Entry point of a load-generating process: bench_soap's, with a MessageID per request."""
+    numbers = itertools.count()  # next() of an itertools.count is atomic: ids never repeat
     tag = f"{os.getpid() & 0xFFFFFFFF:08x}-{int(time.time()) & 0xFFFF:04x}"
-    while conn.poll(3600):  # bounded: a forgotten client process stops after an hour idle
-        try:
-            job = conn.recv()
-        except EOFError:
-            break
-        if job is None:
-            break
-        conn.send(_run_client_job(conn, job, parts, expected, numbers, tag))
-    conn.close()
+    head, tail = parts
+    fixed = head + PLACEHOLDER.encode() + tail
 
+    def unique() -> bytes:
+        return head + f"uuid:{tag}-4000-8000-{next(numbers):012x}".encode() + tail
 
-class ControlClientPool(ClientPool):
-    """bench_soap's pool (same job protocol, ``run`` and ``close``), with the clients above."""
+    def bodies(job: dict):
+        return unique if job["message_id"] == "unique" else itertools.repeat(fixed).__next__
 
-    def __init__(self, ctx, processes: int, parts: tuple[bytes, bytes], expected: bytes):
-        self.workers = []
-        for index in range(processes):
-            parent, child = ctx.Pipe()
-            process = ctx.Process(
-                target=control_client_process, args=(child, parts, expected), name=f"bench-client-{index}"
-            )
-            process.daemon = True
-            process.start()
-            child.close()
-            self.workers.append((process, parent))
+    run_client_jobs(conn, bodies, expected)
 
 
 # -- report ----------------------------------------------------------------------------
@@ -379,16 +219,7 @@ def main(argv=None) -> int:
         raise RuntimeError("the MessageID placeholder must appear exactly once in the request")
     head, _, tail = template.partition(PLACEHOLDER.encode())
     names = ["off", "on"] + (["journal", "conformance"] if args.split else [])
-    job_settings = {
-        "duration": None if args.requests else args.duration,
-        "requests": args.requests,
-        "time_cap": args.time_cap,
-        "max_requests": args.max_requests,
-        "timeout": args.timeout,
-        "warmup_requests": args.warmup_requests,
-        "content_type": CONTENT_TYPE,
-        "message_id": args.message_id,
-    }
+    job_settings = {**client_job_settings(args, CONTENT_TYPE), "message_id": args.message_id}
     ctx = mp.get_context("spawn")
     servers: dict[str, ServerHandle] = {}
     pool = None
@@ -396,12 +227,12 @@ def main(argv=None) -> int:
     try:
         answers = {}
         for name in names:
-            servers[name] = start_control_server(ctx, name, args.threads, not args.no_request_log)
+            servers[name] = start_server(ctx, name, control_server_process, args.threads, not args.no_request_log)
             answers[name] = capture_answer(servers[name].port, template, CONTENT_TYPE)
         expected, _answer_type = answers["off"]
         if any(answer != answers["off"] for answer in answers.values()):
             raise RuntimeError("the servers do not answer the same bytes: journal/conformance changed the answer")
-        pool = ControlClientPool(ctx, args.client_procs, (head, tail), expected)
+        pool = ClientPool(ctx, args.client_procs, (head, tail), expected, target=control_client_process)
         ports = ", ".join(f"{name} :{handle.port}" for name, handle in servers.items())
         print(
             f"servers up (waitress, {args.threads} threads each): {ports}; {args.client_procs} client processes; "
@@ -496,23 +327,10 @@ def main(argv=None) -> int:
 
     report = {
         "benchmark": "rechercherInsAvecTraitsIdentite over HTTP, journal + conformance on vs off",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            **versions(),
-        },
+        **run_info(),
         "settings": {
             "servers": {name: dict(zip(("journal", "conformance"), CONFIGS[name], strict=True)) for name in names},
-            "mode": "requests" if args.requests else "duration",
-            "duration_s": None if args.requests else args.duration,
-            "requests_per_client": args.requests,
-            "rounds": args.rounds,
-            "levels": args.levels,
-            "server_threads": args.threads,
-            "client_processes": args.client_procs,
+            **load_settings(args),
             "warmup_s": None if args.requests else args.warmup,
             "warmup_requests_per_server": 8 * args.warmup_count if args.requests else None,
             "warmup_requests_per_client": args.warmup_requests,

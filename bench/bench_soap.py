@@ -36,6 +36,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,11 +181,37 @@ def _quiet_logging(request_log: bool) -> None:
         logging.getLogger("insi").setLevel(logging.WARNING)
 
 
+def serve(app, conn, threads: int, commands: dict) -> None:
+    """Serve ``app`` on a free port, tell the parent which, answer its ``commands`` until told to stop.
+
+    ``commands`` maps a command name to a function of the command's arguments whose result is sent back;
+    an unknown command is ignored.
+    """
+    from simulator.server import make_server
+
+    server = make_server(app, HOST, 0, threads)
+    runner = threading.Thread(target=server.run, name="waitress", daemon=True)
+    runner.start()
+    conn.send(("ready", server.effective_port, os.getpid()))
+    try:
+        while conn.poll(3600):  # bounded: a forgotten server stops after an hour idle
+            try:
+                command, *args = conn.recv()
+            except EOFError:
+                break
+            if command == "stop":
+                break
+            if command in commands:
+                conn.send(commands[command](*args))
+    finally:
+        server.close()
+        runner.join(timeout=5)
+
+
 def server_process(kind: str, conn, threads: int, answer: bytes | None, content_type: str, request_log: bool):
     """Entry point of a server process: build the app, serve it, obey the parent's commands."""
     from simulator.app import create_app
     from simulator.config import Settings
-    from simulator.server import make_server
 
     _quiet_logging(request_log)
     with tempfile.TemporaryDirectory(prefix="insi-bench-") as tmp:
@@ -194,30 +221,15 @@ def server_process(kind: str, conn, threads: int, answer: bytes | None, content_
             app = Instrumented(simulator, simulator.settings)
         else:
             app = Instrumented(BaselineApp(answer, content_type, settings.max_body_bytes), settings)
-        server = make_server(app, HOST, 0, threads)
-        runner = threading.Thread(target=server.run, name="waitress", daemon=True)
-        runner.start()
-        conn.send(("ready", server.effective_port, os.getpid()))
+
+        def profile_on() -> bool:
+            app.start_profiling()
+            return True
+
+        commands = {"cpu": time.process_time, "profile_on": profile_on, "profile_off": app.stop_profiling}
         try:
-            while True:
-                if not conn.poll(3600):  # bounded: a forgotten server stops after an hour idle
-                    break
-                try:
-                    command, *args = conn.recv()
-                except EOFError:
-                    break
-                if command == "cpu":
-                    conn.send(time.process_time())
-                elif command == "profile_on":
-                    app.start_profiling()
-                    conn.send(True)
-                elif command == "profile_off":
-                    conn.send(app.stop_profiling(*args))
-                elif command == "stop":
-                    break
+            serve(app, conn, threads, commands)
         finally:
-            server.close()
-            runner.join(timeout=5)
             conn.close()
 
 
@@ -245,18 +257,14 @@ class ServerHandle:
             self.process.join(timeout=5)
 
 
-def start_server(ctx, kind: str, threads: int, answer: bytes | None, content_type: str, request_log: bool):
+def start_server(ctx, kind: str, target, *args) -> ServerHandle:
+    """A server process running ``target(kind, conn, *args)``, once it has said it is ready."""
     parent, child = ctx.Pipe()
-    process = ctx.Process(
-        target=server_process,
-        args=(kind, child, threads, answer, content_type, request_log),
-        name=f"bench-{kind}",
-        daemon=True,
-    )
+    process = ctx.Process(target=target, args=(kind, child, *args), name=f"bench-{kind}", daemon=True)
     process.start()
     child.close()
     if not parent.poll(PIPE_TIMEOUT):
-        process.terminate()
+        process.terminate()  # our own child, by its handle
         raise RuntimeError(f"the {kind} server did not start within {PIPE_TIMEOUT:.0f} s")
     _, port, _pid = parent.recv()
     return ServerHandle(kind, process, parent, port)
@@ -265,14 +273,14 @@ def start_server(ctx, kind: str, threads: int, answer: bytes | None, content_typ
 # -- clients (separate processes, a thread per simulated client) -------------
 
 
-def _client_thread(job: dict, body: bytes, expected: bytes, barrier, go: threading.Event, plan: dict, out: list):
+def _client_thread(job: dict, next_body: Callable[[], bytes], expected: bytes, barrier, go, plan: dict, out: list):
     headers = {"Content-Type": job["content_type"]}
     conn = http.client.HTTPConnection(HOST, job["port"], timeout=job["timeout"])
     latencies = array.array("d")
     ok = errors = mismatches = reconnects = 0
 
     def one() -> tuple[int, bytes, bool]:
-        conn.request("POST", PATH, body, headers)
+        conn.request("POST", PATH, next_body(), headers)
         response = conn.getresponse()
         return response.status, response.read(), response.will_close
 
@@ -330,14 +338,14 @@ def _client_thread(job: dict, body: bytes, expected: bytes, barrier, go: threadi
         conn.close()
 
 
-def _run_client_job(conn, job: dict, body: bytes, expected: bytes) -> dict:
+def _run_client_job(conn, job: dict, next_body: Callable[[], bytes], expected: bytes) -> dict:
     clients = job["clients"]
     barrier = threading.Barrier(clients + 1)
     go = threading.Event()
     plan: dict = {}
     out: list = []
     threads = [
-        threading.Thread(target=_client_thread, args=(job, body, expected, barrier, go, plan, out), daemon=True)
+        threading.Thread(target=_client_thread, args=(job, next_body, expected, barrier, go, plan, out), daemon=True)
         for _ in range(clients)
     ]
     for thread in threads:
@@ -375,7 +383,15 @@ def _run_client_job(conn, job: dict, body: bytes, expected: bytes) -> dict:
 
 
 def client_process(conn, body: bytes, expected: bytes):
-    """Entry point of a load-generating process: run the jobs the parent sends, until told to stop."""
+    """Entry point of a load-generating process: the same ``body`` for every request."""
+    run_client_jobs(conn, lambda _job: itertools.repeat(body).__next__, expected)
+
+
+def run_client_jobs(conn, bodies: Callable[[dict], Callable[[], bytes]], expected: bytes) -> None:
+    """Run the jobs the parent sends, until told to stop; ``bodies(job)`` gives the job's request bodies.
+
+    The body supplier is shared by the job's client threads, each calling it once per request.
+    """
     while conn.poll(3600):  # bounded: a forgotten client process stops after an hour idle
         try:
             job = conn.recv()
@@ -383,16 +399,18 @@ def client_process(conn, body: bytes, expected: bytes):
             break
         if job is None:
             break
-        conn.send(_run_client_job(conn, job, body, expected))
+        conn.send(_run_client_job(conn, job, bodies(job), expected))
     conn.close()
 
 
 class ClientPool:
-    def __init__(self, ctx, processes: int, body: bytes, expected: bytes):
+    """Load-generating processes, each running ``target(conn, body, expected)`` (by default ``client_process``)."""
+
+    def __init__(self, ctx, processes: int, body, expected: bytes, target=client_process):
         self.workers = []
         for index in range(processes):
             parent, child = ctx.Pipe()
-            process = ctx.Process(target=client_process, args=(child, body, expected), name=f"bench-client-{index}")
+            process = ctx.Process(target=target, args=(child, body, expected), name=f"bench-client-{index}")
             process.daemon = True
             process.start()
             child.close()
@@ -560,6 +578,46 @@ def versions() -> dict:
     return found
 
 
+def run_info() -> dict:
+    """When, at which commit and on which machine: the head of a JSON report."""
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            **versions(),
+        },
+    }
+
+
+def load_settings(args: argparse.Namespace) -> dict:
+    """The load of a run (mode, rounds, levels, processes), as the JSON report records it."""
+    return {
+        "mode": "requests" if args.requests else "duration",
+        "duration_s": None if args.requests else args.duration,
+        "requests_per_client": args.requests,
+        "rounds": args.rounds,
+        "levels": args.levels,
+        "server_threads": args.threads,
+        "client_processes": args.client_procs,
+    }
+
+
+def client_job_settings(args: argparse.Namespace, content_type: str) -> dict:
+    """What every client job of a run is sent (``ClientPool.run`` adds the clients and the port)."""
+    return {
+        "duration": None if args.requests else args.duration,
+        "requests": args.requests,
+        "time_cap": args.time_cap,
+        "max_requests": args.max_requests,
+        "timeout": args.timeout,
+        "warmup_requests": args.warmup_requests,
+        "content_type": content_type,
+    }
+
+
 def fmt(value, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -636,23 +694,17 @@ def main(argv=None) -> int:
     from tests.soap_helpers import CONTENT_TYPE, traits_request
 
     body = traits_request("ADRUN", "ZOE", "F", "1975-12-31")
-    job_settings = {
-        "duration": None if args.requests else args.duration,
-        "requests": args.requests,
-        "time_cap": args.time_cap,
-        "max_requests": args.max_requests,
-        "timeout": args.timeout,
-        "warmup_requests": args.warmup_requests,
-        "content_type": CONTENT_TYPE,
-    }
+    job_settings = client_job_settings(args, CONTENT_TYPE)
     ctx = mp.get_context("spawn")  # clean children, as on Windows; no thread state inherited
     servers: dict[str, ServerHandle] = {}
     pool = None
     began = time.perf_counter()
     try:
-        servers["simulator"] = start_server(ctx, "simulator", args.threads, None, "", not args.no_request_log)
+        servers["simulator"] = start_server(
+            ctx, "simulator", server_process, args.threads, None, "", not args.no_request_log
+        )
         expected, answer_type = capture_answer(servers["simulator"].port, body, CONTENT_TYPE)
-        servers["baseline"] = start_server(ctx, "baseline", args.threads, expected, answer_type, True)
+        servers["baseline"] = start_server(ctx, "baseline", server_process, args.threads, expected, answer_type, True)
         check_baseline(servers["baseline"].port, body, CONTENT_TYPE, expected, answer_type)
         pool = ClientPool(ctx, args.client_procs, body, expected)
         print(
@@ -749,22 +801,9 @@ def main(argv=None) -> int:
 
     report = {
         "benchmark": "rechercherInsAvecTraitsIdentite over HTTP, simulator vs bare lxml baseline",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            **versions(),
-        },
+        **run_info(),
         "settings": {
-            "mode": "requests" if args.requests else "duration",
-            "duration_s": None if args.requests else args.duration,
-            "requests_per_client": args.requests,
-            "rounds": args.rounds,
-            "levels": args.levels,
-            "server_threads": args.threads,
-            "client_processes": args.client_procs,
+            **load_settings(args),
             "warmup_s": args.warmup,
             "warmup_requests_per_client": args.warmup_requests,
             "simulator_request_log": not args.no_request_log,

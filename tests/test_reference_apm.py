@@ -97,6 +97,13 @@ class Apm:
     def traits(self, patient_id: str, **options) -> dict:
         return self.post(f"/patients/{patient_id}/insi/traits", options)
 
+    def traits_keeping_identity(self, patient_id: str, **options) -> dict:
+        """A traits search that must leave the patient's identity and INS as they were; its result."""
+        before = self.patient(patient_id)
+        result = self.traits(patient_id, **options)
+        assert identity(result["patient"]) == identity(before)
+        return result
+
     def vitale(self, patient_id: str, **card) -> dict:
         return self.post(f"/patients/{patient_id}/insi/vitale", card)
 
@@ -271,11 +278,9 @@ def test_document_without_ins_is_validee_and_exports_no_ins(apm):
 
 def test_tchitchi_ola_not_found_then_strategy_finds_catarina(apm):
     patient_id = apm.create(TCHITCHI)
-    before = apm.patient(patient_id)
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert (result["outcome"], result["code_cr"]) == ("not_found", "01")
     assert "first name" in result["message"]
-    assert identity(result["patient"]) == identity(before)
     found = apm.traits(patient_id, strategy=True)
     assert (found["outcome"], found["code_cr"]) == ("found", "00")
     patient = found["patient"]
@@ -312,11 +317,9 @@ def test_strategy_order_first_names_list_then_birth_place(apm):
 
 def test_de_vinci_several_then_birth_place_finds_one(apm):
     patient_id = apm.create(DE_VINCI)
-    before = apm.patient(patient_id)
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert (result["outcome"], result["code_cr"]) == ("several", "02")
     assert "birth place" in result["message"]
-    assert identity(result["patient"]) == identity(before)
     found = apm.traits(patient_id, with_birth_place=True)
     assert found["outcome"] == "found"
     assert (found["patient"]["matricule"], found["patient"]["cle"]) == ("1140263220101", "12")
@@ -360,11 +363,9 @@ def test_corse_2b_key_valid_accepted(apm):
 
 def test_hermann_invalid_key_rejected_nothing_stored(apm):
     patient_id = apm.create(HERMANN)
-    before = apm.patient(patient_id)
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert (result["outcome"], result["code_cr"]) == ("rejected", "00")
     assert "key" in result["message"]
-    assert identity(result["patient"]) == identity(before)
     assert result["patient"]["matricule"] is None and result["patient"]["status"] == "provisoire"
     assert apm.get("/messages/last")["message"] == result["message"]
 
@@ -372,12 +373,10 @@ def test_hermann_invalid_key_rejected_nothing_stored(apm):
 def test_incoherent_tiq_stops_the_automatic_update(apm):
     """INSi answers ADRUN ZOE (F, 1975) for a local NESSI (M, 2010): nothing is taken."""
     patient_id = apm.create(NESSI)
-    before = apm.patient(patient_id)
     apm.inject({"identity": "ADRUN-ZOE"}, times=1)
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert result["outcome"] == "rejected"
     assert "sex" in result["message"] and "birth date" in result["message"]
-    assert identity(result["patient"]) == identity(before)
 
 
 def test_vitale_twins_several_then_rank_finds_one(apm):
@@ -418,12 +417,10 @@ def test_lunar_birth_date_exports_its_known_precision(apm):
 
 def test_fault_error_unchanged_exactly_one_request(apm):
     patient_id = apm.create(ADRUN)
-    before = apm.patient(patient_id)
     apm.inject({"fault": "insi_102"})
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert result["outcome"] == "error" and "code_cr" not in result
     assert "insi_102" in result["message"] and "unchanged" in result["message"]
-    assert identity(result["patient"]) == identity(before)
     assert apm.get("/messages/last")["message"] == result["message"]
     [entry] = apm.journal()
     assert entry["fault"] == "insi_102"
@@ -444,11 +441,9 @@ def test_fault_error_unchanged_exactly_one_request(apm):
 )
 def test_other_failures_change_nothing_and_are_not_retried(apm, answer):
     patient_id = apm.create(ADRUN)
-    before = apm.patient(patient_id)
     apm.inject(answer)
-    result = apm.traits(patient_id)
+    result = apm.traits_keeping_identity(patient_id)
     assert result["outcome"] == ("not_found" if "code_cr" in answer else "error")
-    assert identity(result["patient"]) == identity(before)
     assert len(apm.journal()) == 1
 
 

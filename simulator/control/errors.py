@@ -25,6 +25,20 @@ def bad(field: str, message: str) -> ApiError:
     return ApiError(400, message, field)
 
 
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """The query parameter ``name`` as an integer between ``low`` and ``high`` (``default`` when absent)."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad(name, f"{name} must be an integer") from None
+    if not low <= number <= high:
+        raise bad(name, f"{name} must be between {low} and {high}")
+    return number
+
+
 def simulator():
     return current_app.config["SIMULATOR"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..datafile import DataFileError, parse_yaml
-from .errors import ApiError, bad, json_body, session_or_404, simulator
+from .errors import ApiError, bad, int_arg, json_body, session_or_404, simulator
 
 blueprint = Blueprint("identities", __name__)
 
@@ -34,24 +34,11 @@ def identity_json(identity) -> dict:
     }
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise bad(name, f"{name} must be an integer") from None
-    if not low <= number <= high:
-        raise bad(name, f"{name} must be between {low} and {high}")
-    return number
-
-
 @blueprint.get("/sessions/<session_id>/identities")
 def list_identities(session_id: str):
     session = session_or_404(session_id)
-    offset = _int("offset", 0, 0, 10**9)
-    limit = _int("limit", 100, 1, MAX_PAGE)
+    offset = int_arg("offset", 0, 0, 10**9)
+    limit = int_arg("limit", 100, 1, MAX_PAGE)
     everyone = list(session.identities.all())
     page = everyone[offset : offset + limit]
     return jsonify(count=len(everyone), offset=offset, limit=limit, identities=[identity_json(i) for i in page])

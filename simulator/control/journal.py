@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 
 from ..store.journal import JournalQuery
-from .errors import ApiError, bad, session_or_404, simulator
+from .errors import ApiError, bad, int_arg, session_or_404, simulator
 
 blueprint = Blueprint("journal", __name__)
 
@@ -28,19 +28,6 @@ def _bool(name: str) -> bool | None:
     if value.lower() in ("false", "0", "no"):
         return False
     raise bad(name, f"{name} must be true or false")
-
-
-def _int(name: str, default: int, low: int, high: int) -> int:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise bad(name, f"{name} must be an integer") from None
-    if not low <= number <= high:
-        raise bad(name, f"{name} must be between {low} and {high}")
-    return number
 
 
 def _time(name: str) -> str | None:
@@ -78,8 +65,8 @@ def query_from_args(session_id: str, limit_default: int = 100, limit_max: int = 
         date_naissance=request.args.get("date_naissance"),
         since=_time("since"),
         until=_time("until"),
-        offset=_int("offset", 0, 0, 10**9),
-        limit=_int("limit", limit_default, 1, limit_max),
+        offset=int_arg("offset", 0, 0, 10**9),
+        limit=int_arg("limit", limit_default, 1, limit_max),
     )
 
 

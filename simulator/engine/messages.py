@@ -48,6 +48,16 @@ class VitaleQuery:
     date_naissance: str | None = None
     rang_naissance: str | None = None
 
+    def by_element(self) -> dict[str, str | None]:
+        """What the card gave, by element name of ``RECVITALE`` (a matricule by its number)."""
+        return {
+            "MatriculeIndividu": self.matricule_individu.num_identifiant if self.matricule_individu else None,
+            "MatriculeOD": self.matricule_od.num_identifiant if self.matricule_od else None,
+            "NomNaissance": self.nom_naissance,
+            "DateNaissance": self.date_naissance,
+            "RangNaissance": self.rang_naissance,
+        }
+
 
 @dataclass(frozen=True)
 class Headers:

@@ -171,13 +171,7 @@ class When:
         sent = request.vitale
         if sent is None:
             return False
-        values = {
-            "MatriculeIndividu": sent.matricule_individu.num_identifiant if sent.matricule_individu else None,
-            "MatriculeOD": sent.matricule_od.num_identifiant if sent.matricule_od else None,
-            "NomNaissance": sent.nom_naissance,
-            "DateNaissance": sent.date_naissance,
-            "RangNaissance": sent.rang_naissance,
-        }
+        values = sent.by_element()
         return all(normalize_trait(values[name]) == wanted for name, wanted in self.vitale)
 
 

@@ -286,14 +286,7 @@ def _traits_of(request) -> dict:
             "LieuNaissance": sent.lieu_naissance,
         }
     else:
-        sent = request.vitale
-        values = {
-            "MatriculeIndividu": sent.matricule_individu.num_identifiant if sent.matricule_individu else None,
-            "MatriculeOD": sent.matricule_od.num_identifiant if sent.matricule_od else None,
-            "NomNaissance": sent.nom_naissance,
-            "DateNaissance": sent.date_naissance,
-            "RangNaissance": sent.rang_naissance,
-        }
+        values = request.vitale.by_element()
     return {name: value for name, value in values.items() if value not in (None, [])}
 
 

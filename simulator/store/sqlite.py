@@ -59,6 +59,7 @@ _COLUMNS = (
     "date_naissance, traits, headers, findings, answer, request, response"
 )
 _INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"  # noqa: S608 (constant)
+_SELECT_ENTRIES = f"SELECT id, {_COLUMNS} FROM journal WHERE"  # noqa: S608 (constant); the conditions follow
 _BATCH = 500
 _GATHER_SECONDS = 0.02  # after the first entry, wait this long for others: fewer, larger commits
 _STOP = object()
@@ -192,51 +193,43 @@ class SqliteStore:
     def query(self, query: JournalQuery) -> tuple[int, list[JournalEntry]]:
         self.flush()
         where, params = ["session = ?"], [query.session]
+
+        def having(condition: str, *values) -> None:
+            where.append(condition)
+            params.extend(values)
+
         if query.operation:
-            where.append("operation = ?")
-            params.append(query.operation)
+            having("operation = ?", query.operation)
         if query.code_cr:
-            where.append("code_cr = ?")
-            params.append(query.code_cr)
+            having("code_cr = ?", query.code_cr)
         if query.fault == "*":
-            where.append("fault IS NOT NULL")
+            having("fault IS NOT NULL")
         elif query.fault:
-            where.append("fault = ?")
-            params.append(query.fault)
+            having("fault = ?", query.fault)
         if query.has_findings is not None:
-            where.append("has_findings = ?")
-            params.append(1 if query.has_findings else 0)
+            having("has_findings = ?", 1 if query.has_findings else 0)
         if query.nom_naissance:
-            where.append("nom = ?")
-            params.append(normalize_trait(query.nom_naissance))
+            having("nom = ?", normalize_trait(query.nom_naissance))
         if query.prenom:
-            where.append("prenoms LIKE ?")
-            params.append(f"% {normalize_trait(query.prenom)} %")
+            having("prenoms LIKE ?", f"% {normalize_trait(query.prenom)} %")
         if query.date_naissance:
-            where.append("date_naissance = ?")
-            params.append(query.date_naissance)
+            having("date_naissance = ?", query.date_naissance)
         if query.since:
-            where.append("time >= ?")
-            params.append(query.since)
+            having("time >= ?", query.since)
         if query.until:
-            where.append("time < ?")
-            params.append(query.until)
+            having("time < ?", query.until)
         clause = " AND ".join(where)
         connection = self._reader()
         count = connection.execute(f"SELECT COUNT(*) FROM journal WHERE {clause}", params).fetchone()[0]  # noqa: S608
         rows = connection.execute(
-            f"SELECT id, {_COLUMNS} FROM journal WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
+            f"{_SELECT_ENTRIES} {clause} ORDER BY id LIMIT ? OFFSET ?",
             [*params, query.limit, query.offset],
         ).fetchall()
         return count, [_entry(row) for row in rows]
 
     def get(self, session: str, entry_id: int) -> JournalEntry | None:
         self.flush()
-        row = (
-            self._reader()
-            .execute(f"SELECT id, {_COLUMNS} FROM journal WHERE session = ? AND id = ?", (session, entry_id))  # noqa: S608
-            .fetchone()
-        )
+        row = self._reader().execute(f"{_SELECT_ENTRIES} session = ? AND id = ?", (session, entry_id)).fetchone()
         return _entry(row) if row else None
 
     def max_rank(self, session: str) -> int:
