@@ -22,7 +22,7 @@ from waitress.server import create_server
 
 from simulator.app import create_app
 from simulator.config import Settings, data_root
-from simulator.server import make_server
+from simulator.server import make_server, stop_threaded
 
 from .report import write_reports
 
@@ -61,8 +61,7 @@ def _served(app, name: str, server_factory=None):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.trigger.pull_trigger(server.close)  # closed from waitress's own loop
-        thread.join(timeout=10)
+        stop_threaded(server, thread)
 
 
 @contextlib.contextmanager

@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Flask
 from waitress.server import create_server
 
+from simulator.server import stop_threaded
+
 from .app import create_app, registry_of
 from .defects import list_defects
 
@@ -31,11 +33,7 @@ class ApmServer:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self._thread.is_alive():
-            self.server.trigger.pull_trigger(self.server.close)  # closed from waitress's own loop
-            self._thread.join(timeout)
-        else:
-            self.server.close()
+        stop_threaded(self.server, self._thread, timeout)
         registry_of(self.app).close()
 
     def __enter__(self) -> ApmServer:

@@ -83,3 +83,16 @@ def serve(simulator: Simulator, host: str, port: int, threads: int = 8) -> None:
         server.close()
         simulator.close()
         log.info("stopped")
+
+
+def stop_threaded(server, thread, timeout: float = 10.0) -> None:
+    """Stop a waitress server running in ``thread``: closed from its own loop (closing its
+    sockets from another thread races its select()), or directly once the loop is gone."""
+    if thread.is_alive():
+        try:
+            server.trigger.pull_trigger(server.close)
+        except OSError:  # the loop closed its trigger in the meantime
+            server.close()
+        thread.join(timeout)
+    else:
+        server.close()

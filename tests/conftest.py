@@ -10,7 +10,7 @@ from werkzeug.test import Client
 from simulator.app import create_app
 from simulator.config import Settings
 from simulator.engine.engine import Profile
-from simulator.server import make_server
+from simulator.server import make_server, stop_threaded
 
 from .soap_helpers import CONTENT_TYPE
 
@@ -80,9 +80,7 @@ class LiveServer:
         return self
 
     def __exit__(self, *exc):
-        # close from waitress's own loop: closing its sockets from this thread races its select()
-        self.server.trigger.pull_trigger(self.server.close)
-        self.thread.join(timeout=5)
+        stop_threaded(self.server, self.thread, timeout=5)
 
 
 @pytest.fixture(scope="session")

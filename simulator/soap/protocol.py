@@ -47,6 +47,8 @@ class InsiFault(Fault):
 
 
 _RENDER_CACHE_SIZE = 4096
+
+
 @dataclass
 class RequestState:
     """What one request was and how it was answered: filled by the endpoint,
