@@ -641,6 +641,24 @@ def render_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def check_common_args(parser, args, extra: list) -> None:
+    """Range checks shared by the benchmarks' command lines; ``extra``: (condition, message) pairs."""
+    checks = [
+        (args.levels and all(1 <= n <= 256 for n in args.levels), "--clients: between 1 and 256 each"),
+        (1 <= args.rounds <= 50, "--rounds: between 1 and 50"),
+        (args.duration is None or 0.1 <= args.duration <= 600, "--duration: between 0.1 and 600 s"),
+        (args.requests is None or 1 <= args.requests <= 1_000_000, "--requests: between 1 and 1e6"),
+        (1 <= args.threads <= 256, "--threads: between 1 and 256"),
+        (1 <= args.client_procs <= 16, "--client-procs: between 1 and 16"),
+        (0 <= args.warmup <= 60 and 0 <= args.warmup_requests <= 1000, "warm-up: at most 60 s / 1000 requests"),
+        (1 <= args.max_requests <= 10_000_000 and 1 <= args.time_cap <= 3600, "caps out of range"),
+        *extra,
+    ]
+    for good, message in checks:
+        if not good:
+            parser.error(message)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
@@ -672,20 +690,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.levels = [int(part) for part in args.clients.split(",") if part.strip()]
     except ValueError:
         parser.error("--clients takes integers, e.g. 1,8,32")
-    checks = [
-        (args.levels and all(1 <= n <= 256 for n in args.levels), "--clients: between 1 and 256 each"),
-        (1 <= args.rounds <= 50, "--rounds: between 1 and 50"),
-        (0.1 <= args.duration <= 600, "--duration: between 0.1 and 600 s"),
-        (args.requests is None or 1 <= args.requests <= 1_000_000, "--requests: between 1 and 1e6"),
-        (1 <= args.threads <= 256, "--threads: between 1 and 256"),
-        (1 <= args.client_procs <= 16, "--client-procs: between 1 and 16"),
-        (0 <= args.warmup <= 60 and 0 <= args.warmup_requests <= 1000, "warm-up: at most 60 s / 1000 requests"),
-        (0.5 <= args.profile_duration <= 120, "--profile-duration: between 0.5 and 120 s"),
-        (1 <= args.max_requests <= 10_000_000 and 1 <= args.time_cap <= 3600, "caps out of range"),
-    ]
-    for good, message in checks:
-        if not good:
-            parser.error(message)
+    check_common_args(
+        parser, args, [(0.5 <= args.profile_duration <= 120, "--profile-duration: between 0.5 and 120 s")]
+    )
     return args
 
 
